@@ -1,0 +1,54 @@
+# shipshape.server — one entry point for setup, tests and the sandbox demo.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export SHIPSHAPE_CACHE ?= $(HOME)/.cache/shipshape
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
+export PATH := $(BIN):$(PATH)
+LINK := .collections/ansible_collections/shipshape/server
+
+.PHONY: test lint unit venv demo demo-down molecule
+
+## test: everything CI runs (venv, engine, images, lint, unit, all molecule scenarios)
+test:
+	@python3 tests/testbed/suite.py
+
+## molecule S=name: one scenario while working on a role
+molecule: venv
+	tests/testbed/ensure-engine && tests/testbed/build-image bookworm && tests/testbed/build-image trixie
+	molecule test -s $(S)
+
+venv: $(VENV)/.stamp $(LINK)
+
+$(VENV)/.stamp: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# The repository is the collection: make it importable as shipshape.server.
+$(LINK):
+	mkdir -p $(dir $(LINK))
+	ln -sfn ../../.. $(LINK)
+
+## lint: yamllint, ansible-lint (production profile), ruff
+lint: venv
+	yamllint --strict .
+	ansible-lint --offline
+	ruff check .
+	ruff format --check .
+
+## unit: unit tests of the plugins and the tooling (seconds)
+unit: venv
+	pytest -q tests/unit
+
+## demo: a sandbox host on the test bed, converged with playbooks/site.yml
+demo: venv
+	tests/testbed/ensure-engine
+	tests/testbed/build-image bookworm
+	ansible-playbook tests/testbed/sandbox.yml
+	ansible-playbook -i inventories/sandbox playbooks/site.yml
+	tests/testbed/demo-report
+
+## demo-down: remove the sandbox host
+demo-down: venv
+	ansible-playbook tests/testbed/sandbox.yml -e sandbox_state=absent

@@ -1,0 +1,94 @@
+"""Behaviour of a host converged with shipshape.server.base, seen from outside the role."""
+
+import uuid
+
+import pytest
+
+
+def test_unattended_upgrades_dry_run_names_the_security_origin(host):
+    run = host.run("unattended-upgrade --dry-run -d")
+    assert run.rc == 0, run.stderr
+    out = run.stdout + run.stderr
+    assert "Allowed origins are:" in out
+    allowed = next(line for line in out.splitlines() if "Allowed origins are:" in line)
+    assert "Debian-Security" in allowed, allowed
+    assert "-security" in allowed, allowed
+
+
+def test_apt_timers_are_scheduled(host):
+    for timer in ("apt-daily.timer", "apt-daily-upgrade.timer"):
+        assert host.service(timer).is_enabled
+    conf = host.run("apt-config dump APT::Periodic::Unattended-Upgrade").stdout
+    assert '"1"' in conf, conf
+
+
+def test_security_suite_is_an_apt_source(host):
+    codename = host.system_info.codename
+    policy = host.run("apt-cache policy").stdout
+    assert f"n={codename}-security" in policy, policy
+    # The classic list no longer configures a suite twice.
+    assert "configured multiple times" not in host.run("apt-get -q update 2>&1 || true").stdout
+
+
+def test_journal_survives_a_journald_restart_on_disk(host):
+    token = uuid.uuid4().hex
+    host.run_test(f"echo {token} | systemd-cat -t shipshape-verify")
+    host.run_test("journalctl --sync")
+    host.run_test("systemctl restart systemd-journald")
+    # Read the persistent files only: a volatile journal in /run would not count.
+    found = host.run(f"journalctl -D /var/log/journal -t shipshape-verify --no-pager -o cat --grep {token}")
+    assert token in found.stdout, host.run("journalctl -u systemd-journald --no-pager -n 30").stdout
+
+
+def test_journal_is_capped(host):
+    cfg = host.run("systemd-analyze cat-config systemd/journald.conf").stdout
+    assert "SystemMaxUse=1G" in cfg
+    assert "Storage=persistent" in cfg
+
+
+def test_time_sync_is_active(host):
+    assert host.service("systemd-timesyncd").is_running, host.run(
+        "journalctl -u systemd-timesyncd --no-pager -n 30"
+    ).stdout
+    assert host.run("timedatectl show -p NTP --value").stdout.strip() == "yes"
+    servers = host.run("timedatectl show-timesync -p SystemNTPServers --value").stdout.strip()
+    assert servers == "127.0.0.1"
+
+
+def test_timezone(host):
+    expected = "Europe/Berlin" if host.backend.host == "base-deb12" else "Etc/UTC"
+    assert host.run("timedatectl show -p Timezone --value").stdout.strip() == expected
+
+
+def test_admin_user_can_sudo_and_logs_in_by_key_only(host):
+    run = host.run("su - deploy -c 'sudo -n id -u'")
+    assert run.rc == 0 and run.stdout.strip() == "0", run.stderr
+    assert host.user("deploy").password.startswith("!"), "the admin's password must be locked"
+    keys = host.file("/home/deploy/.ssh/authorized_keys")
+    assert keys.mode == 0o600 and keys.user == "deploy"
+    assert keys.content_string.startswith("ssh-ed25519 ")
+
+
+def test_another_user_cannot_sudo(host):
+    host.run("id mallory || useradd -m mallory")
+    run = host.run("su - mallory -c 'sudo -n true'")
+    assert run.rc != 0
+    assert "password is required" in run.stderr or "not in the sudoers" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "deb12", "deb13"),
+    [
+        ("net.ipv4.ip_forward", "1", "0"),  # deb12 runs containers: forwarding stays on
+        ("net.ipv4.tcp_syncookies", "1", "1"),
+        ("kernel.kptr_restrict", "2", "2"),
+        ("net.ipv4.conf.all.accept_redirects", "0", "0"),
+    ],
+)
+def test_sysctl_set_that_systemd_applies(host, key, deb12, deb13):
+    # /proc/sys is read-only in a container, so read what systemd-sysctl
+    # would apply at boot: the merged configuration, last value wins.
+    merged = host.run("/usr/lib/systemd/systemd-sysctl --cat-config").stdout
+    values = [line.split("=", 1)[1].strip() for line in merged.splitlines() if line.split("=", 1)[0].strip() == key]
+    assert values, f"{key} is not configured"
+    assert values[-1] == (deb12 if host.backend.host == "base-deb12" else deb13)
