@@ -7,7 +7,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(BIN):$(PATH)
 LINK := .collections/ansible_collections/shipshape/server
 
-.PHONY: test lint unit venv demo demo-down molecule
+.PHONY: test lint unit venv demo demo-down molecule FORCE
 
 ## test: everything CI runs (venv, engine, images, lint, unit, all molecule scenarios)
 test:
@@ -26,9 +26,14 @@ $(VENV)/.stamp: requirements-dev.txt
 	touch $@
 
 # The repository is the collection: make it importable as shipshape.server.
-$(LINK):
-	mkdir -p $(dir $(LINK))
-	ln -sfn ../../.. $(LINK)
+# A copy installed in ~/.ansible/collections (ansible-lint and molecule make
+# one) would shadow the checkout with stale roles, so it goes.
+SHADOW := $(HOME)/.ansible/collections/ansible_collections/shipshape/server
+$(LINK): FORCE
+	@mkdir -p $(dir $(LINK))
+	@ln -sfn ../../.. $(LINK)
+	@if [ -d "$(SHADOW)" ] && [ ! -L "$(SHADOW)" ]; then rm -rf "$(SHADOW)"; fi
+FORCE:
 
 ## lint: yamllint, ansible-lint (production profile), ruff
 lint: venv

@@ -4,26 +4,33 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import zoneinfo
 
 DOCUMENTATION = r"""
-name: timezone
-short_description: Whether a string is an IANA timezone name
+name: validators
+short_description: Jinja tests for preflight checks (timezone, cidr, port)
 description:
-  - True for names in the controller's timezone database, such as C(Etc/UTC) or C(Europe/Berlin).
-  - Where the controller has no timezone database, falls back to the shape of a name (C(Area/Location)).
+  - C(timezone) is true for an IANA timezone name known to the controller, such as C(Etc/UTC).
+    Where the controller has no timezone database, it falls back to the shape of a name.
+  - C(cidr) is true for an IPv4 or IPv6 network or address in CIDR notation (host bits may be set).
+  - C(port) is true for a TCP/UDP port (1-65535) or a range C(LOW:HIGH), as int or string.
 positional: _input
 options:
   _input:
-    description: The name to test.
-    type: str
+    description: The value to test.
+    type: raw
     required: true
 """
 
+
 EXAMPLES = r"""
 - ansible.builtin.assert:
-    that: base_timezone is shipshape.server.timezone
+    that:
+      - base_timezone is shipshape.server.timezone
+      - "'10.0.0.0/8' is shipshape.server.cidr"
+      - "'8000:8010' is shipshape.server.port"
 """
 
 RETURN = r"""
@@ -52,6 +59,31 @@ def is_timezone(value, known: frozenset[str] | None = None) -> bool:
     return bool(_TZ_SHAPE.match(value))
 
 
+def is_cidr(value) -> bool:
+    """Return True for an IPv4/IPv6 network or address, with or without a prefix length."""
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        return False
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+_PORT = re.compile(r"^[0-9]{1,5}(:[0-9]{1,5})?$")
+
+
+def is_port(value) -> bool:
+    """Return True for a port 1-65535 or an ascending range 'LOW:HIGH'."""
+    if isinstance(value, bool):
+        return False
+    text = str(value) if isinstance(value, int) else value
+    if not isinstance(text, str) or not _PORT.match(text):
+        return False
+    numbers = [int(n) for n in text.split(":")]
+    return all(1 <= n <= 65535 for n in numbers) and numbers == sorted(numbers)
+
+
 class TestModule:
     def tests(self):
-        return {"timezone": is_timezone}
+        return {"timezone": is_timezone, "cidr": is_cidr, "port": is_port}

@@ -1,23 +1,14 @@
-"""Bad input fails in preflight, names the variable, and leaves the host untouched.
+"""Bad input fails in preflight, names the variable, and leaves the host untouched."""
 
-All cases run in one ansible-playbook call: each case is an inventory alias of
-the same test host carrying its own bad variables, and the JSON callback tells
-which task failed for which alias and with what message.
-"""
-
-import json
-import os
-import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "testbed"))
+from preflight import assert_failed_in_preflight, preflight_task_names, run_cases
 
 testinfra_hosts = ["base-deb13"]
-
-ROOT = Path(__file__).resolve().parents[3]
-PREFLIGHT_TASKS = {t["name"] for t in yaml.safe_load((ROOT / "roles/base/tasks/preflight.yml").read_text())}
-ARGSPEC_TASK_PREFIX = "Validating arguments against arg spec"
 
 CASES = {
     "no-key": ({"base_admin_user": "ops", "base_admin_ssh_keys": []}, "base_admin_ssh_keys"),
@@ -36,42 +27,9 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("preflight")
-    hosts = {
-        case: {"ansible_host": "base-deb13", "ansible_connection": "community.docker.docker", **bad}
-        for case, (bad, _) in CASES.items()
-    }
-    (tmp / "inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
-    (tmp / "play.yml").write_text(
-        yaml.safe_dump([{"name": "Preflight", "hosts": "all", "roles": ["shipshape.server.base"]}])
-    )
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORKS=str(len(CASES)))
-    run = subprocess.run(
-        ["ansible-playbook", "-i", str(tmp / "inventory.yml"), str(tmp / "play.yml")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=env,
-    )
-    assert run.returncode != 0, run.stdout
-    return json.loads(run.stdout)
-
-
-def first_failure(results, alias):
-    for play in results["plays"]:
-        for task in play["tasks"]:
-            res = task["hosts"].get(alias)
-            if res and res.get("failed"):
-                return task["task"]["name"].removeprefix("shipshape.server.base : "), json.dumps(res)
-    return None, None
+    return run_cases(tmp_path_factory.mktemp("preflight"), "base-deb13", ["base"], {k: v[0] for k, v in CASES.items()})
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_bad_input_fails_in_preflight_naming_the_variable(results, case):
-    _, variable = CASES[case]
-    task, detail = first_failure(results, case)
-    assert task is not None, f"{case}: nothing failed"
-    assert task in PREFLIGHT_TASKS or task.startswith(ARGSPEC_TASK_PREFIX), f"{case} failed late, in '{task}'"
-    assert variable in detail, detail
-    assert results["stats"][case]["changed"] == 0
+    assert_failed_in_preflight(results, case, CASES[case][1], preflight_task_names("base"))
