@@ -81,4 +81,11 @@ def assert_failed_in_preflight(results: dict, alias: str, variable: str, preflig
     assert task is not None, f"{alias}: nothing failed"
     assert task in preflight or task.startswith(ARGSPEC_TASK_PREFIX), f"{alias} failed late, in '{task}': {detail}"
     assert variable in detail, detail
-    assert results["stats"][alias]["changed"] == 0, f"{alias} changed the host before failing"
+    changed = [
+        (task["task"]["name"], res.get("item"))
+        for play in results["plays"]
+        for task in play["tasks"]
+        for name, res in task["hosts"].items()
+        if name == alias and res.get("changed")
+    ]
+    assert results["stats"][alias]["changed"] == 0, f"{alias} changed the host before failing: {changed}"

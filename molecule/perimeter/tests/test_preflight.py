@@ -36,6 +36,8 @@ def results(tmp_path_factory):
         ROLES,
         {k: v[0] for k, v in CASES.items()},
         common={"base_admin_user": "deploy", "base_admin_ssh_keys": ["ssh-ed25519 AAAAC3Nz test"]},
+        # As site.yml does: every role's preflight before any role touches the host.
+        preflight_only=True,
     )
 
 
