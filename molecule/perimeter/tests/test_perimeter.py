@@ -145,3 +145,17 @@ def test_services_are_running(name):
     assert host.service("ufw").is_enabled
     assert "Status: active" in host.run("ufw status").stdout
     assert "sshd" in host.run("fail2ban-client status").stdout
+
+
+def test_docker_published_ports_do_not_bypass_the_firewall(client):
+    host = docker_host("perim-deb12")
+    ip = target_ip("perim-deb12")
+    # Both containers serve: the host itself reaches them through Docker.
+    for port in (8081, 8082):
+        assert (
+            host.run(f"python3 -c \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/')\"").rc
+            == 0
+        ), host.run("docker ps -a; journalctl -u docker -n 20 --no-pager").stdout
+    # From outside, only the published port listed in firewall_docker_published answers.
+    assert reachable(client, ip, 8082), host.run("iptables -S DOCKER-USER; iptables -S FORWARD").stdout
+    assert not reachable(client, ip, 8081), host.run("iptables -S DOCKER-USER; iptables -S FORWARD").stdout
