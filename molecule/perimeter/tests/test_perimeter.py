@@ -1,10 +1,13 @@
 """The perimeter seen from outside: an SSH auditor, an SSH client, and another host on the network."""
 
 import json
+import os
+import re
 import subprocess
 import time
 
 import pytest
+import yaml
 from conftest import SSH_PORTS, docker_host, reachable, ssh, target_ip
 
 TARGETS = list(SSH_PORTS)
@@ -159,3 +162,26 @@ def test_docker_published_ports_do_not_bypass_the_firewall(client):
     # From outside, only the published port listed in firewall_docker_published answers.
     assert reachable(client, ip, 8082), host.run("iptables -S DOCKER-USER; iptables -S FORWARD").stdout
     assert not reachable(client, ip, 8081), host.run("iptables -S DOCKER-USER; iptables -S FORWARD").stdout
+
+
+def test_rules_the_role_does_not_own_are_left_alone(tmp_path):
+    host = docker_host("perim-deb13")
+    host.run_test("ufw allow 7777/tcp comment 'added by hand'")
+    try:
+        play = [
+            {"name": "Learn the client's address", "hosts": "clients", "gather_facts": True},
+            {"name": "Firewall again", "hosts": "perim-deb13", "roles": ["shipshape.server.firewall"]},
+        ]
+        (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
+        run = subprocess.run(
+            ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(tmp_path / "play.yml")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert re.search(r"perim-deb13\s*:\s*ok=\d+\s+changed=0\b", run.stdout), run.stdout[-3000:]
+        assert "added by hand" in host.run("ufw status").stdout
+    finally:
+        host.run("ufw delete allow 7777/tcp")
