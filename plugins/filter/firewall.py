@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.shipshape.server.plugins.plugin_utils.peers import host_address
+
 DOCUMENTATION = r"""
 name: firewall
 short_description: Expand firewall rules and find conflicts
@@ -39,18 +41,6 @@ ALLOWING = {"allow", "limit"}
 BLOCKING = {"deny", "reject"}
 
 
-def _address(hostvars, host):
-    hv = hostvars[host]
-    addr = hv.get("shipshape_private_address")
-    if not addr:
-        addr = ((hv.get("ansible_facts") or {}).get("default_ipv4") or {}).get("address")
-    if not addr:
-        raise AnsibleFilterError(
-            f"no address known for {host}: gather its facts in this play or set shipshape_private_address"
-        )
-    return addr
-
-
 def ufw_expand(rules, groups_map, groups, hostvars):
     """One rule per source: 'any', a CIDR, or each address of an inventory group."""
     out = []
@@ -68,7 +58,7 @@ def ufw_expand(rules, groups_map, groups, hostvars):
             members = list(groups.get(name) or [])
             if not members:
                 raise AnsibleFilterError(f"firewall_rules: group '{group}' (inventory group '{name}') has no hosts")
-            sources = sorted({_address(hostvars, h) for h in members})
+            sources = sorted({host_address(hostvars, h) for h in members})
         else:
             sources = [rule.get("from_cidr") or "any"]
         out.extend(dict(base, src=src) for src in sources)

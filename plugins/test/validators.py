@@ -10,12 +10,16 @@ import zoneinfo
 
 DOCUMENTATION = r"""
 name: validators
-short_description: Jinja tests for preflight checks (timezone, cidr, port)
+short_description: Jinja tests for preflight checks (timezone, cidr, port, secret, redis_acl)
 description:
   - C(timezone) is true for an IANA timezone name known to the controller, such as C(Etc/UTC).
     Where the controller has no timezone database, it falls back to the shape of a name.
   - C(cidr) is true for an IPv4 or IPv6 network or address in CIDR notation (host bits may be set).
   - C(port) is true for a TCP/UDP port (1-65535) or a range C(LOW:HIGH), as int or string.
+  - C(secret) is true for a string of at least C(min_length) characters (default 24) that is not a
+    known placeholder (changeme, secret, password, ...), not one repeated character, and has no newline.
+  - C(redis_acl) is true for Redis ACL permission rules only (key and channel patterns, command and
+    category grants), never user state or passwords, which the redis role writes itself.
 positional: _input
 options:
   _input:
@@ -84,6 +88,38 @@ def is_port(value) -> bool:
     return all(1 <= n <= 65535 for n in numbers) and numbers == sorted(numbers)
 
 
+PLACEHOLDERS = ("changeme", "change-me", "change_me", "secret", "password", "passw0rd", "example", "default", "xxx")
+
+
+def is_secret(value, min_length: int = 24) -> bool:
+    """Return True for a long enough string that is not an obvious placeholder."""
+    if not isinstance(value, str) or len(value) < int(min_length) or "\n" in value:
+        return False
+    lowered = value.lower()
+    if len(set(value)) < 4:
+        return False
+    return not any(lowered.replace(p, "") == "" or lowered.strip("0123456789-_!") == p for p in PLACEHOLDERS)
+
+
+_ACL_TOKEN = re.compile(
+    r"^(~\S+|%(R|W|RW)~\S+|&\S+|[+-]@?[a-z][a-z0-9_|-]*|allkeys|allchannels|allcommands|nocommands"
+    r"|resetkeys|resetchannels)$"
+)
+
+
+def is_redis_acl(value) -> bool:
+    """Return True for a space-separated list of Redis ACL permission rules."""
+    if not isinstance(value, str) or not value.strip() or "\n" in value:
+        return False
+    return all(_ACL_TOKEN.match(token) for token in value.split())
+
+
 class TestModule:
     def tests(self):
-        return {"timezone": is_timezone, "cidr": is_cidr, "port": is_port}
+        return {
+            "timezone": is_timezone,
+            "cidr": is_cidr,
+            "port": is_port,
+            "secret": is_secret,
+            "redis_acl": is_redis_acl,
+        }

@@ -1,6 +1,15 @@
 import pytest
 
-from ansible_collections.shipshape.server.plugins.test.validators import TestModule, is_cidr, is_port, is_timezone
+from ansible_collections.shipshape.server.plugins.test.validators import (
+    TestModule as Validators,
+)
+from ansible_collections.shipshape.server.plugins.test.validators import (
+    is_cidr,
+    is_port,
+    is_redis_acl,
+    is_secret,
+    is_timezone,
+)
 
 
 @pytest.mark.parametrize("name", ["Etc/UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "UTC"])
@@ -42,4 +51,50 @@ def test_port_rejects_garbage(value):
 
 
 def test_plugin_exposes_the_tests():
-    assert TestModule().tests() == {"timezone": is_timezone, "cidr": is_cidr, "port": is_port}
+    assert Validators().tests() == {
+        "timezone": is_timezone,
+        "cidr": is_cidr,
+        "port": is_port,
+        "secret": is_secret,
+        "redis_acl": is_redis_acl,
+    }
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Zx8qT2mV9pL4rS7wK1nB6cY3", "correct-horse-battery-staple-42", "a" * 3 + "bcdefghijklmnopqrstuvwxyz"],
+)
+def test_secret_accepts_long_random_strings(value):
+    assert is_secret(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "short",
+        "x" * 40,
+        "changemechangemechangeme",
+        "password1234567890123456789",
+        None,
+        12345678901234567890123456,
+        "Zx8qT2mV9pL4rS7wK1nB6cY3\nmore",
+    ],
+)
+def test_secret_rejects_empty_short_placeholders_and_junk(value):
+    assert not is_secret(value)
+
+
+def test_secret_minimum_length_is_a_parameter():
+    assert not is_secret("Zx8qT2mV9pL4rS7wK1nB6cY3", 32)
+    assert is_secret("Zx8qT2mV9pL4rS7wK1nB6cY3", 16)
+
+
+@pytest.mark.parametrize("rule", ["~* &* +@all -@dangerous", "~cache:* +get +set -@all", "+client|setname allkeys"])
+def test_redis_acl_accepts_permission_rules(rule):
+    assert is_redis_acl(rule)
+
+
+@pytest.mark.parametrize("rule", ["", "on ~* +@all", ">secret +@all", "#abc +@all", "nopass", "reset +@all", "+@all\n"])
+def test_redis_acl_rejects_user_state_and_passwords(rule):
+    assert not is_redis_acl(rule)

@@ -1,0 +1,105 @@
+# Copyright: shipshape.server developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters for the data tier: peer addresses, PostgreSQL tuning from the host's size, Redis sizes."""
+
+from __future__ import annotations
+
+import re
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.shipshape.server.plugins.plugin_utils.peers import group_addresses
+
+DOCUMENTATION = r"""
+name: data
+short_description: Peer addresses, PostgreSQL tuning and Redis sizes
+description:
+  - C(peer_addresses) lists the addresses of an inventory group's members (C(shipshape_private_address),
+    else the default IPv4 address from facts), leaving out the hosts given in C(exclude).
+  - C(pg_tune) derives PostgreSQL memory, parallelism, WAL and planner settings from the host's memory (MiB),
+    CPU count, C(max_connections) and storage kind (C(ssd) or C(hdd)), in the spirit of PGTune's web profile.
+  - C(redis_bytes) turns a Redis memory size (C(0), C(1048576), C(512mb), C(2gb), C(100m)) into bytes,
+    with Redis's own units (C(k)=1000, C(kb)=1024, and so on).
+positional: _input
+options:
+  _input:
+    description: The group name (peer_addresses), the memory in MiB (pg_tune) or the size (redis_bytes).
+    type: raw
+    required: true
+"""
+
+EXAMPLES = r"""
+hba_sources: "{{ 'app' | shipshape.server.peer_addresses(groups, hostvars, exclude=[inventory_hostname]) }}"
+settings: "{{ ansible_facts.memtotal_mb | shipshape.server.pg_tune(ansible_facts.processor_vcpus, 100, 'ssd') }}"
+bytes: "{{ '256mb' | shipshape.server.redis_bytes }}"
+"""
+
+RETURN = r"""
+_value:
+  description: A list of addresses, a dict of PostgreSQL settings, or a number of bytes.
+  type: raw
+"""
+
+
+def peer_addresses(group, groups, hostvars, exclude=()):
+    """Addresses of the group's members, without the excluded hosts (usually the host itself)."""
+    return group_addresses(group, groups, hostvars, exclude)
+
+
+def _mb(value: int) -> str:
+    return f"{int(value)}MB"
+
+
+def pg_tune(memory_mb, cpus, max_connections=100, storage="ssd"):
+    """PostgreSQL settings for a host with memory_mb MiB and cpus CPUs."""
+    try:
+        mem, cpus, conns = int(memory_mb), int(cpus), int(max_connections)
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError(f"pg_tune: memory, CPUs and connections must be numbers ({exc})") from exc
+    if mem < 256 or cpus < 1 or conns < 1:
+        raise AnsibleFilterError(f"pg_tune: need at least 256 MiB, 1 CPU and 1 connection (got {mem}, {cpus}, {conns})")
+    if storage not in ("ssd", "hdd"):
+        raise AnsibleFilterError(f"pg_tune: storage is ssd or hdd, not {storage!r}")
+    shared = mem // 4
+    per_gather = min(4, max(1, cpus // 2))
+    work_kb = max(4096, (mem - shared) * 1024 // (conns * 3) // per_gather)
+    wal_kb = min(16384, max(64, shared * 1024 * 3 // 100))
+    return {
+        "max_connections": conns,
+        "shared_buffers": _mb(shared),
+        "effective_cache_size": _mb(mem * 3 // 4),
+        "maintenance_work_mem": _mb(min(mem // 16, 2048)),
+        "work_mem": f"{work_kb}kB",
+        "wal_buffers": f"{wal_kb}kB",
+        "min_wal_size": "1GB",
+        "max_wal_size": "4GB",
+        "checkpoint_timeout": "15min",
+        "checkpoint_completion_target": 0.9,
+        "default_statistics_target": 100,
+        "random_page_cost": 1.1 if storage == "ssd" else 4.0,
+        "effective_io_concurrency": 200 if storage == "ssd" else 2,
+        "max_worker_processes": max(8, cpus),
+        "max_parallel_workers": cpus,
+        "max_parallel_workers_per_gather": per_gather,
+        "max_parallel_maintenance_workers": per_gather,
+    }
+
+
+_REDIS_SIZE = re.compile(r"^([0-9]+)\s*(k|kb|m|mb|g|gb)?$", re.IGNORECASE)
+_REDIS_UNITS = {None: 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
+
+
+def redis_bytes(value):
+    """Bytes in a Redis memory size; raises on anything Redis would not accept."""
+    if isinstance(value, bool):
+        raise AnsibleFilterError(f"redis_bytes: not a size: {value!r}")
+    match = _REDIS_SIZE.match(str(value).strip())
+    if not match:
+        raise AnsibleFilterError(f"redis_bytes: not a Redis size (such as 0, 512mb, 2gb): {value!r}")
+    unit = match.group(2).lower() if match.group(2) else None
+    return int(match.group(1)) * _REDIS_UNITS[unit]
+
+
+class FilterModule:
+    def filters(self):
+        return {"peer_addresses": peer_addresses, "pg_tune": pg_tune, "redis_bytes": redis_bytes}
