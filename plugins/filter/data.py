@@ -15,7 +15,8 @@ name: data
 short_description: Peer addresses, PostgreSQL tuning and Redis sizes
 description:
   - C(peer_addresses) lists the addresses of an inventory group's members (C(shipshape_private_address),
-    else the default IPv4 address from facts), leaving out the hosts given in C(exclude).
+    else the default IPv4 address from facts), leaving out the hosts given in C(exclude);
+    with C(cidr=true) as one-host networks (C(/32), C(/128)).
   - C(pg_tune) derives PostgreSQL memory, parallelism, WAL and planner settings from the host's memory (MiB),
     CPU count, C(max_connections) and storage kind (C(ssd) or C(hdd)), in the spirit of PGTune's web profile.
   - C(redis_bytes) turns a Redis memory size (C(0), C(1048576), C(512mb), C(2gb), C(100m)) into bytes,
@@ -41,9 +42,15 @@ _value:
 """
 
 
-def peer_addresses(group, groups, hostvars, exclude=()):
-    """Addresses of the group's members, without the excluded hosts (usually the host itself)."""
-    return group_addresses(group, groups, hostvars, exclude)
+def peer_addresses(group, groups, hostvars, exclude=(), cidr=False):
+    """Addresses of the group's members, without the excluded hosts (usually the host itself).
+
+    With cidr, each address becomes a one-host network (/32 or /128), as pg_hba and ACLs want it.
+    """
+    addresses = group_addresses(group, groups, hostvars, exclude)
+    if cidr:
+        return [f"{a}/{128 if ':' in a else 32}" for a in addresses]
+    return addresses
 
 
 def _mb(value: int) -> str:

@@ -16,6 +16,12 @@ def test_peer_addresses_are_sorted_and_leave_out_the_host_itself():
     assert peer_addresses("app", GROUPS, HOSTVARS, exclude=["db1"]) == ["10.0.0.11", "10.1.0.12"]
 
 
+def test_peer_addresses_as_one_host_networks():
+    hostvars = dict(HOSTVARS, v6={"shipshape_private_address": "fd00::7"})
+    groups = {"app": ["app1", "v6"]}
+    assert peer_addresses("app", groups, hostvars, cidr=True) == ["10.0.0.11/32", "fd00::7/128"]
+
+
 def test_peer_addresses_of_an_unknown_or_empty_group_are_empty():
     assert peer_addresses("nope", GROUPS, HOSTVARS) == []
     assert peer_addresses("empty", GROUPS, HOSTVARS) == []

@@ -1,0 +1,52 @@
+"""Bad data-tier input fails in preflight, names the variable, and changes nothing."""
+
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import VARS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "testbed"))
+from preflight import assert_failed_in_preflight, preflight_task_names, run_cases
+
+ROLES = ["postgres", "redis"]
+GOOD = {k: v for k, v in VARS.items() if k.startswith(("postgres_", "redis_"))}
+
+CASES = {
+    "short-pg-password": ({"postgres_app_password": "short-but-not-24"}, "postgres_app_password"),
+    "placeholder-pg-password": ({"postgres_migration_password": "changeme" * 4}, "postgres_migration_password"),
+    "empty-redis-password": ({"redis_admin_password": ""}, "redis_admin_password"),
+    "maxmemory-above-host": ({"redis_maxmemory": "100000gb"}, "redis_maxmemory"),
+    "unknown-eviction": ({"redis_maxmemory_policy": "evict-whatever"}, "redis_maxmemory_policy"),
+    "remote-without-app-hosts": (
+        {"postgres_remote_access": True, "postgres_app_group": "nobody"},
+        "postgres_app_group",
+    ),
+    "redis-remote-without-app-hosts": ({"redis_remote_access": True, "redis_app_group": "nobody"}, "redis_app_group"),
+    "same-ports": ({"postgres_pgbouncer_port": 5432}, "postgres_pgbouncer_port"),
+    "redis-on-pg-port": ({"redis_port": 6432}, "redis_port"),
+    "md5-in-hba": (
+        {"postgres_hba_extra": [{"contype": "host", "address": "10.0.0.0/8", "method": "md5"}]},
+        "postgres_hba_extra",
+    ),
+    "pool-over-limit": ({"postgres_pgbouncer_pool_size": 60}, "postgres_pgbouncer_pool_size"),
+    "password-in-acl": ({"redis_app_acl": "on >hunter2 ~* +@all"}, "redis_app_acl"),
+    "bad-schema-name": ({"postgres_schema": "App; DROP"}, "postgres_schema"),
+}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    return run_cases(
+        tmp_path_factory.mktemp("preflight"),
+        "data-deb13",
+        ROLES,
+        {k: v[0] for k, v in CASES.items()},
+        common=GOOD,
+        preflight_only=True,
+    )
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_fails_in_preflight_naming_the_variable(results, case):
+    assert_failed_in_preflight(results, case, CASES[case][1], preflight_task_names(*ROLES))
