@@ -1,10 +1,11 @@
 """PostgreSQL and PgBouncer, judged from the app host, an outsider, and the server's own views."""
 
 import re
+import shlex
 import time
 
 import pytest
-from conftest import DB_HOSTS, OUTSIDER, host, psql, superuser
+from conftest import DB_HOSTS, OUTSIDER, USERS, host, psql, superuser
 
 pytestmark = pytest.mark.parametrize("db", DB_HOSTS)
 
@@ -158,3 +159,16 @@ def test_slow_queries_and_connections_are_logged(app_host, db):
 def test_pg_hba_holds_only_peer_and_scram(db):
     methods = ok(superuser(db, "SELECT DISTINCT auth_method FROM pg_hba_file_rules ORDER BY 1")).split()
     assert methods == ["peer", "scram-sha-256"]
+
+
+def test_connection_limit_of_the_readonly_role_holds(app_host, db):
+    # Ten sessions (the limit) held open for a few seconds; the eleventh is refused.
+    conninfo = f"host={db} port=5432 dbname=app user=app_readonly sslmode=require"
+    hold = f"psql {shlex.quote(conninfo)} -qXAtc 'SELECT pg_sleep(4)'"
+    app_host.run(
+        f"export PGPASSWORD={shlex.quote(USERS['readonly'][1])}; ({' & '.join([hold] * 10)}) >/dev/null 2>&1 &"
+    )
+    time.sleep(2)
+    refused(psql(app_host, db, "readonly", "SELECT 1", port=5432), "too many connections for role")
+    time.sleep(3)
+    assert ok(psql(app_host, db, "readonly", "SELECT 1", port=5432)) == "1"
