@@ -89,3 +89,24 @@ def assert_failed_in_preflight(results: dict, alias: str, variable: str, preflig
         if name == alias and res.get("changed")
     ]
     assert results["stats"][alias]["changed"] == 0, f"{alias} changed the host before failing: {changed}"
+
+
+def preflight_tests(target: str, roles: list[str], cases: dict[str, tuple[dict, str]], common: dict | None = None):
+    """A module-scoped fixture and a parametrized test for a scenario's bad-input cases.
+
+    cases maps a case name to (bad variables, the variable the failure must name). Each role's preflight
+    runs as site.yml's preflight play runs it. Use in a test module:
+        results, test_bad_input_fails_in_preflight = preflight_tests("host", ["role"], CASES, common=GOOD)
+    """
+    import pytest  # noqa: PLC0415 - only test modules call this
+
+    @pytest.fixture(scope="module")
+    def results(tmp_path_factory):
+        bad = {name: case[0] for name, case in cases.items()}
+        return run_cases(tmp_path_factory.mktemp("preflight"), target, roles, bad, common=common, preflight_only=True)
+
+    @pytest.mark.parametrize("case", cases)
+    def test_bad_input_fails_in_preflight(results, case):
+        assert_failed_in_preflight(results, case, cases[case][1], preflight_task_names(*roles))
+
+    return results, test_bad_input_fails_in_preflight

@@ -3,11 +3,10 @@
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import VARS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "testbed"))
-from preflight import assert_failed_in_preflight, preflight_task_names, run_cases
+from preflight import preflight_tests
 
 ROLES = ["postgres", "redis"]
 GOOD = {k: v for k, v in VARS.items() if k.startswith(("postgres_", "redis_"))}
@@ -35,18 +34,6 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    return run_cases(
-        tmp_path_factory.mktemp("preflight"),
-        "data-deb13",
-        ROLES,
-        {k: v[0] for k, v in CASES.items()},
-        common=GOOD,
-        preflight_only=True,
-    )
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_bad_input_fails_in_preflight_naming_the_variable(results, case):
-    assert_failed_in_preflight(results, case, CASES[case][1], preflight_task_names(*ROLES))
+results, test_bad_input_fails_in_preflight_naming_the_variable = preflight_tests(
+    "data-deb13", ROLES, CASES, common=GOOD
+)

@@ -3,10 +3,8 @@
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "testbed"))
-from preflight import assert_failed_in_preflight, preflight_task_names, run_cases
+from preflight import preflight_tests
 
 testinfra_hosts = ["perim-deb13"]
 ROLES = ["firewall", "ssh", "fail2ban"]
@@ -28,19 +26,9 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    return run_cases(
-        tmp_path_factory.mktemp("preflight"),
-        "perim-deb13",
-        ROLES,
-        {k: v[0] for k, v in CASES.items()},
-        common={"base_admin_user": "deploy", "base_admin_ssh_keys": ["ssh-ed25519 AAAAC3Nz test"]},
-        # As site.yml does: every role's preflight before any role touches the host.
-        preflight_only=True,
-    )
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_bad_input_fails_in_preflight_naming_the_variable(results, case):
-    assert_failed_in_preflight(results, case, CASES[case][1], preflight_task_names(*ROLES))
+results, test_bad_input_fails_in_preflight_naming_the_variable = preflight_tests(
+    "perim-deb13",
+    ROLES,
+    CASES,
+    common={"base_admin_user": "deploy", "base_admin_ssh_keys": ["ssh-ed25519 AAAAC3Nz test"]},
+)
