@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""By hand, not in CI: backup and restore of a ~1 GB database, and what a crash loses.
+
+Runs against the backup scenario's hosts (`molecule converge -s backup`, left up):
+  1. pgbench -i -s 70 (about 1 GB), then a full backup through the role's systemd unit: backup time;
+  2. a writer commits one row every 50 ms; the database host "crashes" (PostgreSQL killed -9, data directory
+     removed); restore.yml restores the latest state: restore time, and the rows committed before the crash
+     that the restore lacks (WAL not yet archived: at most archive_timeout's worth).
+
+Environment: BENCH_HOST (backup-db), BENCH_SCALE (70), BENCH_WRITE_SECONDS (20).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = os.environ.get("BENCH_HOST", "backup-db")
+SCALE = int(os.environ.get("BENCH_SCALE", "70"))
+WRITE_SECONDS = int(os.environ.get("BENCH_WRITE_SECONDS", "20"))
+
+
+def sh(command: str, check: bool = True) -> str:
+    run = subprocess.run(["docker", "exec", HOST, "bash", "-c", command], capture_output=True, text=True, check=False)
+    if check and run.returncode != 0:
+        sys.exit(f"backup: `{command}` failed on {HOST}:\n{run.stderr[-2000:]}")
+    return run.stdout.strip()
+
+
+def sql(statement: str) -> str:
+    return sh(f"sudo -u postgres psql -d app -qXAt -v ON_ERROR_STOP=1 -c {shlex.quote(statement)}")
+
+
+def timed(label: str, fn) -> float:
+    started = time.monotonic()
+    fn()
+    took = time.monotonic() - started
+    print(f"  {label:<44} {took:7.1f} s")
+    return took
+
+
+def restore() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = Path(tmp) / "hosts.yml"
+        host = {HOST: {"ansible_connection": "community.docker.docker"}}
+        inventory.write_text(json.dumps({"all": {"children": {"db": {"hosts": host}}}}))
+        run = subprocess.run(
+            [
+                "ansible-playbook",
+                "-i",
+                str(inventory),
+                str(ROOT / "playbooks" / "restore.yml"),
+                "-e",
+                f"restore_confirm={HOST}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if run.returncode != 0:
+            sys.exit(f"backup: restore.yml failed:\n{run.stdout[-3000:]}")
+
+
+def main() -> None:
+    if subprocess.run(["docker", "inspect", HOST], capture_output=True, check=False).returncode != 0:
+        sys.exit(f"backup: no host {HOST}; run 'molecule converge -s backup' first")
+    version = sh("pg_lsclusters --no-header | awk '{print $1; exit}'")
+    print(f"host {HOST}: PostgreSQL {version}, pgbench scale {SCALE}")
+    timed(f"pgbench -i -s {SCALE}", lambda: sh(f"sudo -u postgres pgbench -i -q -s {SCALE} app"))
+    size = sql("SELECT pg_size_pretty(pg_database_size('app'))")
+    print(f"  database size                                {size:>9}")
+    timed("full backup (systemd unit, to S3)", lambda: sh("systemctl start shipshape-backup-postgres@full.service"))
+
+    sql("CREATE TABLE IF NOT EXISTS ticks (id bigint PRIMARY KEY, at timestamptz DEFAULT now())")
+    sql("TRUNCATE ticks")
+    print(f"\n  writer: one committed row every 50 ms for {WRITE_SECONDS} s, then the crash")
+    insert = 'sudo -u postgres psql -d app -qXAt -c "INSERT INTO ticks (id) VALUES ($i)" >/dev/null'
+    loop = f"end=$((SECONDS+{WRITE_SECONDS})); i=0; while [ $SECONDS -lt $end ]; do i=$((i+1));"
+    writer = f"{loop} {insert} && echo $i; sleep 0.05; done"
+    last_committed = int(sh(writer).splitlines()[-1])
+    sh(
+        f"pkill -9 -f 'postgres -D /var/lib/postgresql/{version}/main'; rm -rf /var/lib/postgresql/{version}/main",
+        check=False,
+    )
+    timed("restore.yml (latest) after losing the data", restore)
+    restored = int(sql("SELECT coalesce(max(id), 0) FROM ticks"))
+    print(f"  last commit before the crash                 {last_committed:9d}")
+    print(f"  newest row after the restore                 {restored:9d}")
+    print(
+        f"  committed rows lost                          {last_committed - restored:9d}   (archive_timeout bounds it)"
+    )
+
+
+if __name__ == "__main__":
+    main()

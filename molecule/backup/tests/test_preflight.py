@@ -1,0 +1,25 @@
+"""Bad backup input fails in preflight, names the variable, and changes nothing."""
+
+import sys
+from pathlib import Path
+
+from conftest import VARS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "testbed"))
+from preflight import preflight_tests
+
+ROLES = ["backup"]
+GOOD = {k: v for k, v in VARS.items() if k.startswith(("backup_", "redis_admin"))}
+
+CASES = {
+    "weak-passphrase": ({"backup_cipher_passphrase": "short-passphrase"}, "backup_cipher_passphrase"),
+    "placeholder-passphrase": ({"backup_cipher_passphrase": "changeme" * 5}, "backup_cipher_passphrase"),
+    "ip-endpoint": ({"backup_s3_endpoint": "10.1.2.3"}, "backup_s3_endpoint"),
+    "bad-bucket": ({"backup_s3_bucket": "Not_A_Bucket"}, "backup_s3_bucket"),
+    "no-secret-key": ({"backup_s3_secret_key": ""}, "backup_s3_secret_key"),
+    "archive-timeout-too-long": ({"backup_archive_timeout": 600}, "backup_archive_timeout"),
+    "redis-without-password": ({"backup_redis": True, "backup_redis_password": ""}, "backup_redis_password"),
+}
+
+
+results, test_bad_input_fails_in_preflight_naming_the_variable = preflight_tests("backup-db", ROLES, CASES, common=GOOD)
