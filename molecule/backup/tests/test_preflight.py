@@ -18,6 +18,7 @@ CASES = {
     "bad-bucket": ({"backup_s3_bucket": "Not_A_Bucket"}, "backup_s3_bucket"),
     "no-secret-key": ({"backup_s3_secret_key": ""}, "backup_s3_secret_key"),
     "archive-timeout-too-long": ({"backup_archive_timeout": 600}, "backup_archive_timeout"),
+    "unreadable-schedule": ({"backup_diff_schedule": "every other tuesday"}, "backup_diff_schedule"),
     "redis-without-password": ({"backup_redis": True, "backup_redis_password": ""}, "backup_redis_password"),
 }
 
