@@ -10,7 +10,7 @@ import zoneinfo
 
 DOCUMENTATION = r"""
 name: validators
-short_description: Jinja tests for preflight checks (timezone, cidr, port, secret, redis_acl)
+short_description: Jinja tests for preflight checks (timezone, cidr, port, secret, redis_acl, domain)
 description:
   - C(timezone) is true for an IANA timezone name known to the controller, such as C(Etc/UTC).
     Where the controller has no timezone database, it falls back to the shape of a name.
@@ -20,6 +20,9 @@ description:
     known placeholder (changeme, secret, password, ...), not one repeated character, and has no newline.
   - C(redis_acl) is true for Redis ACL permission rules only (key and channel patterns, command and
     category grants), never user state or passwords, which the redis role writes itself.
+  - C(domain) is true for a fully qualified DNS name a public CA can issue for (at least two labels of letters,
+    digits and inner hyphens (1-63 characters each, 253 in all), a top-level label that is not all digits,
+    no wildcard, no trailing dot, no IP address).
 positional: _input
 options:
   _input:
@@ -114,6 +117,19 @@ def is_redis_acl(value) -> bool:
     return all(_ACL_TOKEN.match(token) for token in value.split())
 
 
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def is_domain(value) -> bool:
+    """Return True for a fully qualified DNS name (no wildcard, no IP address, no trailing dot)."""
+    if not isinstance(value, str) or not value or len(value) > 253 or value != value.strip():
+        return False
+    labels = value.lower().split(".")
+    if len(labels) < 2 or labels[-1].isdigit():
+        return False
+    return all(_LABEL.match(label) for label in labels)
+
+
 class TestModule:
     def tests(self):
         return {
@@ -122,4 +138,5 @@ class TestModule:
             "port": is_port,
             "secret": is_secret,
             "redis_acl": is_redis_acl,
+            "domain": is_domain,
         }

@@ -5,6 +5,7 @@ from ansible_collections.shipshape.server.plugins.test.validators import (
 )
 from ansible_collections.shipshape.server.plugins.test.validators import (
     is_cidr,
+    is_domain,
     is_port,
     is_redis_acl,
     is_secret,
@@ -57,6 +58,7 @@ def test_plugin_exposes_the_tests():
         "port": is_port,
         "secret": is_secret,
         "redis_acl": is_redis_acl,
+        "domain": is_domain,
     }
 
 
@@ -98,3 +100,34 @@ def test_redis_acl_accepts_permission_rules(rule):
 @pytest.mark.parametrize("rule", ["", "on ~* +@all", ">secret +@all", "#abc +@all", "nopass", "reset +@all", "+@all\n"])
 def test_redis_acl_rejects_user_state_and_passwords(rule):
     assert not is_redis_acl(rule)
+
+
+@pytest.mark.parametrize(
+    "name", ["example.com", "www.shipshape.test", "a-b.c-d.example.org", "xn--bcher-kva.example", "A.EXAMPLE.COM"]
+)
+def test_domain_accepts_fully_qualified_names(name):
+    assert is_domain(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "localhost",
+        "*.example.com",
+        "example.com.",
+        "-bad.example.com",
+        "bad-.example.com",
+        "under_score.example.com",
+        "10.0.0.1",
+        "a..example.com",
+        "x" * 64 + ".example.com",
+        ("a" * 60 + ".") * 5 + "com",
+        " example.com",
+        "exa mple.com",
+        None,
+        ["example.com"],
+    ],
+)
+def test_domain_rejects_bad_names(name):
+    assert not is_domain(name)
