@@ -18,11 +18,18 @@ molecule: venv
 	tests/testbed/ensure-engine && tests/testbed/build-image bookworm && tests/testbed/build-image trixie
 	molecule test -s $(S)
 
-venv: $(VENV)/.stamp $(LINK)
+venv: $(VENV)/.stamp .venv-sslyze/.stamp $(LINK)
 
 $(VENV)/.stamp: requirements-dev.txt
 	python3 -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# sslyze grades the edge's TLS; it pins an older cryptography than ansible's,
+# so it lives in a virtualenv of its own.
+.venv-sslyze/.stamp: requirements-sslyze.txt
+	python3 -m venv .venv-sslyze
+	.venv-sslyze/bin/pip install -q --disable-pip-version-check -r requirements-sslyze.txt
 	touch $@
 
 # The repository is the collection: make it importable as shipshape.server.

@@ -34,8 +34,12 @@ def run_cases(  # noqa: PLR0913 - a test harness entry point; keywords after *, 
     *,
     common: dict | None = None,
     preflight_only: bool = False,
+    expect_failure: bool | None = True,
 ) -> dict:
-    """Apply roles (or only their preflight task files, as site.yml's first play does) to one alias per case."""
+    """Apply roles (or only their preflight task files, as site.yml's first play does) to one alias per case.
+
+    The run must fail (expect_failure=True, the default), or succeed (False), or either (None).
+    """
     hosts = {
         case: {"ansible_host": target, "ansible_connection": "community.docker.docker", **(common or {}), **bad}
         for case, bad in cases.items()
@@ -62,7 +66,8 @@ def run_cases(  # noqa: PLR0913 - a test harness entry point; keywords after *, 
         check=False,
         env=env,
     )
-    assert run.returncode != 0, run.stdout[-3000:]
+    if expect_failure is not None:
+        assert (run.returncode != 0) == expect_failure, run.stdout[-3000:] + run.stderr[-2000:]
     return json.loads(run.stdout)
 
 
