@@ -8,6 +8,7 @@ host itself, so every case shares the same two cores with the load generator:
   3. a static file served by nginx from disk over TLS (no upstream).
 Prints requests/s and latency percentiles (p50, p99) for each.
 
+URLs name port 443 because the test hosts lack /etc/services (wrk resolves the scheme as a service).
 Environment: BENCH_HOST (edge-web), BENCH_SECONDS (15), BENCH_CONNECTIONS (32), BENCH_THREADS (2).
 """
 
@@ -25,8 +26,8 @@ THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 DOMAIN = "www.shipshape.test"
 CASES = [
     ("upstream directly (HTTP)", "http://127.0.0.1:8080/"),
-    ("through nginx (TLS, proxied)", f"https://{DOMAIN}/"),
-    ("nginx static file (TLS)", f"https://{DOMAIN}/static/app.3f2a9c1d.css"),
+    ("through nginx (TLS, proxied)", f"https://{DOMAIN}:443/"),
+    ("nginx static file (TLS)", f"https://{DOMAIN}:443/static/app.3f2a9c1d.css"),
 ]
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
