@@ -128,6 +128,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--cafile", default=None, help="trust only this certificate (HTTPS)")
     parser.add_argument("--connect", default="", help="connect to this address instead of resolving the URL's host")
+    parser.add_argument("--raw", default="", help="also write every request (start, status, version, seconds) here")
     args = parser.parse_args()
     args.start = time.time() + 0.2
     url = urllib.parse.urlsplit(args.url)
@@ -141,6 +142,9 @@ def main() -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    if args.raw:
+        with open(args.raw, "w", encoding="utf-8") as raw:
+            json.dump([r[:4] for r in sorted(results)], raw)
     print(json.dumps(summarize(results, args)))
 
 
