@@ -14,7 +14,7 @@ CASES = {
     "missing-admin-token": ({"app_admin_token": ""}, "app_admin_token"),
     "same-ports": ({"app_green_port": 8001}, "app_green_port"),
     "port-taken-by-pgbouncer": ({"app_blue_port": 6432}, "app_blue_port"),
-    "pm2-runtime": ({"app_runtime": "pm2"}, "app_runtime"),
+    "unknown-runtime": ({"app_runtime": "kubernetes"}, "app_runtime"),
     "bad-image": ({"app_image": "Shipshape App:v1"}, "app_image"),
     "site-with-own-upstreams": (
         {"nginx_sites": [{**VARS["nginx_sites"][0], "upstreams": ["127.0.0.1:9000"]}]},
