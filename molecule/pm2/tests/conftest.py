@@ -1,16 +1,17 @@
 """Helpers for the PM2 tests: the host, PM2 as the app user, and the load loop."""
 
 import json
-import os
-import subprocess
-import time
+import sys
 from pathlib import Path
 
 import pytest
 import testinfra
 import yaml
 
-ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "testbed"))
+import traffic
+from traffic import playbook
+
 SCENARIO = Path(__file__).resolve().parents[1]
 VARS = yaml.safe_load((SCENARIO / "molecule.yml").read_text())["provisioner"]["inventory"]["group_vars"]["all"]
 HOST = "pm2-host"
@@ -34,19 +35,8 @@ def workers(host):
 
 
 def deploy(**extra):
-    inventory = os.environ["MOLECULE_INVENTORY_FILE"]
-    cmd = ["ansible-playbook", "-i", inventory, str(ROOT / "playbooks" / "deploy.yml"), "-e", json.dumps(extra)]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+    return playbook("deploy.yml", **extra)
 
 
-class Load:
-    def __init__(self, seconds, rate=60):
-        cmd = ["docker", "exec", HOST, "shipshape-load", URL, "--cafile", CERT, "--rate", str(rate)]
-        cmd += ["--seconds", str(seconds)]
-        self.started = time.time()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-    def result(self):
-        out, err = self.proc.communicate(timeout=600)
-        assert self.proc.returncode == 0, err
-        return json.loads(out)
+def Load(seconds, rate=60):
+    return traffic.Load(HOST, URL, CERT, seconds, rate)
