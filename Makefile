@@ -13,10 +13,9 @@ LINK := .collections/ansible_collections/shipshape/server
 test:
 	@python3 tests/testbed/suite.py
 
-## molecule S=name: one scenario while working on a role
-molecule: venv
-	tests/testbed/ensure-engine && tests/testbed/build-image bookworm && tests/testbed/build-image trixie
-	molecule test -s $(S)
+## molecule S=name: one scenario (or several: S="base data") while working on a role, with its phase times
+molecule:
+	@python3 tests/testbed/suite.py --only-scenarios $(S)
 
 venv: $(VENV)/.stamp .venv-sslyze/.stamp $(LINK)
 

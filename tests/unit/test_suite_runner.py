@@ -8,20 +8,76 @@ suite = importlib.util.module_from_spec(spec)
 sys.modules["suite"] = suite
 spec.loader.exec_module(suite)
 
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" tests="4">
+<testcase classname="test_base" name="test_sudo[docker://h1]"/>
+<testcase classname="test_base" name="test_journal[docker://h1]"><failure message="boom"/></testcase>
+<testcase classname="test_base" name="test_collect"><error message="fixture"/></testcase>
+<testcase classname="test_base" name="test_later"><skipped message="no"/></testcase>
+</testsuite></testsuites>
+"""
 
-def test_summary_ends_with_the_line_ci_reads():
+
+def test_closing_line_counts_cases_not_phases():
     phases = [
-        suite.Phase("lint", True, 1.0),
-        suite.Phase("molecule base", False, 90.5),
-        suite.Phase("molecule ssh", False, 0, skipped=True),
+        suite.Phase("lint", True, 1.0, cases=[suite.Case("lint: yamllint", True), suite.Case("lint: ruff", True)]),
+        suite.Phase(
+            "molecule base",
+            False,
+            90.5,
+            cases=[suite.Case("molecule base: converge", True), suite.Case("molecule base: t::test_x", False)],
+        ),
     ]
     text = suite.summary(phases)
-    assert text.splitlines()[-1] == "1 passed, 2 failed"
-    assert "FAIL" in text and "skip" in text
+    assert text.splitlines()[-1] == "3 passed, 1 failed"
+    # the failing test is named above the closing line
+    assert "  molecule base: t::test_x" in text.split("failed:")[1]
 
 
-def test_summary_all_passed():
-    assert suite.summary([suite.Phase("unit", True, 2.0)]).splitlines()[-1] == "1 passed, 0 failed"
+def test_a_phase_that_failed_without_cases_counts_as_one_failure():
+    phases = [suite.Phase("unit", True, 2.0, cases=[suite.Case("u", True)]), suite.Phase("engine", False, 1)]
+    text = suite.summary(phases)
+    assert text.splitlines()[-1] == "1 passed, 1 failed"
+    assert "skip" in suite.summary([suite.Phase("molecule x", False, 0, skipped=True)])
+
+
+def test_junit_cases_count_failures_and_errors_and_skip_skipped(tmp_path):
+    (tmp_path / "r.xml").write_text(JUNIT)
+    cases = suite.junit_cases(tmp_path / "r.xml", "molecule base: ")
+    assert [c.ok for c in cases] == [True, False, False]
+    assert cases[0].name == "molecule base: test_base::test_sudo[docker://h1]"
+    assert suite.junit_cases(tmp_path / "missing.xml", "") == []
+
+
+def test_molecule_steps_are_timed_from_its_action_lines():
+    lines = [
+        (0.0, "INFO     [base > destroy] Executing"),
+        (1.0, "INFO     [base > destroy] Executed: Successful"),
+        (1.0, "base > destroy: Executed: Successful"),
+        (1.0, "INFO     base ➜ create: Executing"),
+        (11.0, "INFO     base ➜ create: Executed: Successful"),
+        (11.0, "INFO     base ➜ converge: Executing"),
+        (71.0, "INFO     base ➜ converge: Executed: Successful"),
+        (71.0, "INFO     base ➜ idempotence: Executing"),
+        (90.0, "CRITICAL Idempotence test failed"),
+        (91.0, "INFO     base ➜ destroy: Executing"),
+        (93.0, "INFO     base ➜ destroy: Executed: Successful"),
+    ]
+    seconds, outcome = suite.molecule_steps(lines)
+    assert seconds == {"destroy": 1.0, "create": 10.0, "converge": 60.0, "cleanup": 2.0, "idempotence": 22.0}
+    assert outcome["idempotence"] is False and outcome["converge"] is True
+    cases = suite.scenario_cases("base", outcome, [], 1)
+    assert [(c.name, c.ok) for c in cases] == [("molecule base: converge", True), ("molecule base: idempotence", False)]
+
+
+def test_a_failed_setup_action_is_a_failed_case():
+    cases = suite.scenario_cases("edge", {"create": True, "prepare": False}, [], 1)
+    assert [(c.name, c.ok) for c in cases] == [("molecule edge: prepare", False)]
+
+
+def test_longest_scenarios_start_first():
+    times = {"molecule app": 500.0, "molecule base": 200.0}
+    assert suite.longest_first(["base", "app", "new"], times) == ["app", "new", "base"]
 
 
 def test_scenarios_are_found_and_shared_plumbing_is_not(tmp_path):
