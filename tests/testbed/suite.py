@@ -55,8 +55,8 @@ LINTERS = (
     ("ruff format", ["ruff", "format", "--check", "."]),
 )
 DEFAULT_JOBS = 3
-# Molecule's action lines: "INFO     [base > converge] Executing" without colours, "base ➜ converge: ..." with them.
-ACTION_LINE = re.compile(r"^INFO\s+(?:\[\S+ > |\S+ ➜ )(?P<action>[a-z_]+)(?:\]|:) (?P<what>Executing|Executed: .*)$")
+# Molecule's action lines: "INFO     [base > converge] Executing" (or WARNING, ERROR) without colours, "base ➜ converge: ..." with them.
+ACTION_LINE = re.compile(r"^(?:INFO|WARNING|ERROR|CRITICAL)\s+(?:\[\S+ > |\S+ ➜ )(?P<action>[a-z_]+)(?:\]|:) (?P<what>Executing|Executed: .*)$")
 _print_lock = threading.Lock()
 
 
@@ -98,14 +98,17 @@ def junit_cases(path: Path, prefix: str) -> list[Case]:
         if tc.find("skipped") is not None:
             continue
         ok = tc.find("failure") is None and tc.find("error") is None
-        cases.append(Case(f"{prefix}{tc.get('classname', '')}::{tc.get('name', '')}", ok))
+        # pytest's classname is the dotted path (molecule.base.tests.test_base): keep the module's own name.
+        module = tc.get("classname", "").rsplit(".tests.", 1)[-1]
+        cases.append(Case(f"{prefix}{module}::{tc.get('name', '')}", ok))
     return cases
 
 
 def molecule_steps(lines: list[tuple[float, str]]) -> tuple[dict[str, float], dict[str, bool]]:
     """Seconds and outcome of each molecule action, from timestamped lines of its output.
 
-    The first destroy (before create) is reported as "destroy"; the last one as "cleanup".
+    The first destroy (before create) is reported as "destroy", the last one as "teardown". An action
+    molecule skips (a missing playbook, such as cleanup) is not a failure.
     """
     seconds: dict[str, float] = {}
     outcome: dict[str, bool] = {}
@@ -116,12 +119,12 @@ def molecule_steps(lines: list[tuple[float, str]]) -> tuple[dict[str, float], di
             continue
         action = m["action"]
         if action == "destroy" and "destroy" in seconds:
-            action = "cleanup"
+            action = "teardown"
         if m["what"] == "Executing":
             started[action] = stamp
         elif action in started:
             seconds[action] = stamp - started.pop(action)
-            outcome[action] = "Successful" in m["what"] or "Skipped" in m["what"]
+            outcome[action] = "Failed" not in m["what"]
     for action, stamp in started.items():  # began and never ended: it failed
         seconds[action] = lines[-1][0] - stamp if lines else 0.0
         outcome[action] = False
@@ -145,7 +148,7 @@ def scenario_cases(name: str, outcome: dict[str, bool], tests: list[Case], retur
 def summary(phases: list[Phase]) -> str:
     """The table of phases (with each scenario's actions), the failed cases, and the closing line CI reads."""
     width = max([len(p.name) for p in phases] + [5])
-    cols = [a for a in (*ACTIONS, "cleanup") if any(a in p.steps for p in phases)]
+    cols = [a for a in (*ACTIONS, "teardown") if any(a in p.steps for p in phases)]
     head = f"{'phase':<{width}}  result  seconds  cases" + "".join(f"  {a[:11]:>11}" for a in cols)
     lines = [head]
     for p in phases:

@@ -10,7 +10,7 @@ spec.loader.exec_module(suite)
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" tests="4">
-<testcase classname="test_base" name="test_sudo[docker://h1]"/>
+<testcase classname="molecule.base.tests.test_base" name="test_sudo[docker://h1]"/>
 <testcase classname="test_base" name="test_journal[docker://h1]"><failure message="boom"/></testcase>
 <testcase classname="test_base" name="test_collect"><error message="fixture"/></testcase>
 <testcase classname="test_base" name="test_later"><skipped message="no"/></testcase>
@@ -60,11 +60,21 @@ def test_molecule_steps_are_timed_from_its_action_lines():
         (71.0, "INFO     base ➜ converge: Executed: Successful"),
         (71.0, "INFO     base ➜ idempotence: Executing"),
         (90.0, "CRITICAL Idempotence test failed"),
+        (90.0, "INFO     [base > cleanup] Executing"),
+        (91.0, "WARNING  [base > cleanup] Executed: Missing playbook (Remove from test_sequence to suppress)"),
         (91.0, "INFO     base ➜ destroy: Executing"),
         (93.0, "INFO     base ➜ destroy: Executed: Successful"),
     ]
     seconds, outcome = suite.molecule_steps(lines)
-    assert seconds == {"destroy": 1.0, "create": 10.0, "converge": 60.0, "cleanup": 2.0, "idempotence": 22.0}
+    assert seconds == {
+        "destroy": 1.0,
+        "create": 10.0,
+        "converge": 60.0,
+        "cleanup": 1.0,
+        "teardown": 2.0,
+        "idempotence": 22.0,
+    }
+    assert outcome["cleanup"] is True
     assert outcome["idempotence"] is False and outcome["converge"] is True
     cases = suite.scenario_cases("base", outcome, [], 1)
     assert [(c.name, c.ok) for c in cases] == [("molecule base: converge", True), ("molecule base: idempotence", False)]

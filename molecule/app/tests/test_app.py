@@ -66,9 +66,16 @@ def test_deploying_v2_under_load_fails_no_request(app_host):
     assert get(app_host, "/")[1]["x-app-version"] == "v2"
 
 
+# Wall time of a deploy that changes nothing, on this host under the load of the moment: the yardstick for how
+# promptly a broken version must be given up (the suite runs scenarios side by side, so absolute times vary).
+NOOP_DEPLOY = {}
+
+
 def test_deploying_the_same_version_again_changes_nothing(app_host):
     before = live_container(app_host)
+    started = time.monotonic()
     run = deploy("shipshape-app:v2")
+    NOOP_DEPLOY["seconds"] = time.monotonic() - started
     assert run.returncode == 0, run.stdout[-3000:]
     assert "app-host                   : ok=" in run.stdout and "changed=0" in run.stdout.split("PLAY RECAP")[-1]
     assert live_container(app_host) == before
@@ -86,7 +93,10 @@ def test_a_broken_version_is_rolled_back_while_v2_keeps_serving(app_host):
     output = run.stdout + run.stderr
     assert "shipshape-app:broken did not become healthy" in output
     assert "cannot reach the payment service" in output, "the failure names the new version's last log lines"
-    assert took < 120
+    # Given up once its health checks time out, not later: no longer than a no-op deploy, the health timeout, the
+    # grace period of the container it removes, and a margin.
+    budget = NOOP_DEPLOY.get("seconds", 60) + VARS["app_health_timeout"] + VARS["app_stop_grace"] + 30
+    assert took < budget, f"the broken deploy took {took:.0f} s, more than {budget:.0f} s"
     assert result["failed"] == 0 and result["server_errors"] == 0, result
     assert set(result["versions"]) == {"v2"}
     assert live_container(app_host) == before
