@@ -55,8 +55,11 @@ LINTERS = (
     ("ruff format", ["ruff", "format", "--check", "."]),
 )
 DEFAULT_JOBS = 3
-# Molecule's action lines: "INFO     [base > converge] Executing" (or WARNING, ERROR) without colours, "base ➜ converge: ..." with them.
-ACTION_LINE = re.compile(r"^(?:INFO|WARNING|ERROR|CRITICAL)\s+(?:\[\S+ > |\S+ ➜ )(?P<action>[a-z_]+)(?:\]|:) (?P<what>Executing|Executed: .*)$")
+# Molecule's action lines: "INFO     [base > converge] Executing" (any level), or with colours "base ➜ converge: ...".
+ACTION_LINE = re.compile(
+    r"^(?:INFO|WARNING|ERROR|CRITICAL)\s+(?:\[\S+ > |\S+ ➜ )"
+    r"(?P<action>[a-z_]+)(?:\]|:) (?P<what>Executing|Executed: .*)$"
+)
 _print_lock = threading.Lock()
 
 
