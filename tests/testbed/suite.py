@@ -5,7 +5,8 @@ Setup first (virtualenv, container engine, the two test images, built side
 by side), then a pool of jobs: lint, unit tests and every molecule scenario.
 Scenarios are independent (each has its own network, host names and apt
 archive directories), so up to ``--jobs`` of them run at once, the longest
-first (durations of the last run are kept in $SHIPSHAPE_CACHE/suite-times.json).
+first (durations of the last run are kept in $SHIPSHAPE_CACHE/suite-times.json; on a
+fresh machine, tests/testbed/suite-times.json holds recorded ones).
 Each job writes its whole output to .cache/suite/<job>.log; the console gets
 one line per molecule action as it starts and ends, and the log tail of any
 job that failed.
@@ -44,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ("bookworm", "trixie")
 LOGS = ROOT / ".cache" / "suite"
+SEED_TIMES = Path(__file__).with_name("suite-times.json")
 # Molecule actions as they appear in the table, in sequence order.
 ACTIONS = ("destroy", "syntax", "create", "prepare", "check", "converge", "idempotence", "verify")
 # Ansible runs that are assertions in their own right; the other actions are setup.
@@ -302,6 +304,8 @@ def main(argv: list[str]) -> int:
     env.setdefault("NO_COLOR", "1")
     cache = Path(env.get("SHIPSHAPE_CACHE") or Path.home() / ".cache" / "shipshape")
     times_file = cache / "suite-times.json"
+    # Durations of the last run on this machine, else the ones recorded in the repository (a fresh machine).
+    times = load_times(times_file) or load_times(SEED_TIMES)
     wanted = args.scenarios or scenarios()
     unknown = sorted(set(wanted) - set(scenarios()))
     if unknown:
@@ -315,7 +319,7 @@ def main(argv: list[str]) -> int:
         phases += list(pool.map(lambda s: setup_step(f"image {s}", ["tests/testbed/build-image", s], env), IMAGES))
     ready = all(p.ok for p in phases)
 
-    jobs = [(f"molecule {s}", lambda s=s: scenario(s, env)) for s in longest_first(wanted, load_times(times_file))]
+    jobs = [(f"molecule {s}", lambda s=s: scenario(s, env)) for s in longest_first(wanted, times)]
     if not args.only_scenarios:
         jobs += [("lint", lambda: lint(env)), ("unit", lambda: unit(env))]
     if not phases[0].ok:
