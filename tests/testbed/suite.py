@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -57,6 +58,8 @@ LINTERS = (
     ("ruff format", ["ruff", "format", "--check", "."]),
 )
 DEFAULT_JOBS = 3
+# No job of this suite takes 15 minutes even beside two others; 40 is a hang.
+JOB_TIMEOUT = float(os.environ.get("SHIPSHAPE_JOB_TIMEOUT", "2400"))
 # Molecule's action lines: "INFO     [base > converge] Executing" (any level), or with colours "base ➜ converge: ...".
 ACTION_LINE = re.compile(
     r"^(?:INFO|WARNING|ERROR|CRITICAL)\s+(?:\[\S+ > |\S+ ➜ )"
@@ -174,7 +177,11 @@ def summary(phases: list[Phase]) -> str:
 
 
 def execute(name: str, cmd: list[str], env: dict[str, str], log: Path) -> tuple[int, list[tuple[float, str]]]:
-    """Run cmd with its output to log; timestamped lines are returned for the parsers."""
+    """Run cmd with its output to log; timestamped lines are returned for the parsers.
+
+    A job that runs past JOB_TIMEOUT is killed with its whole process group (a hung test must not
+    take CI past its limit); the next run's first destroy removes whatever hosts it left.
+    """
     lines: list[tuple[float, str]] = []
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
@@ -188,7 +195,10 @@ def execute(name: str, cmd: list[str], env: dict[str, str], log: Path) -> tuple[
             stderr=subprocess.STDOUT,
             text=True,
             errors="replace",
+            start_new_session=True,
         )
+        timer = threading.Timer(JOB_TIMEOUT, _kill_group, (proc, name, out))
+        timer.start()
         assert proc.stdout is not None
         for line in proc.stdout:
             now = time.monotonic()
@@ -199,7 +209,18 @@ def execute(name: str, cmd: list[str], env: dict[str, str], log: Path) -> tuple[
                 what = "start" if m["what"] == "Executing" else m["what"].removeprefix("Executed: ").lower()
                 say(f"{name}: {m['action']} {what}")
             lines.append((now, line.rstrip("\n")))
-        return proc.wait(), lines
+        rc = proc.wait()
+        timer.cancel()
+        return rc, lines
+
+
+def _kill_group(proc: subprocess.Popen, name: str, out) -> None:
+    say(f"{name}: still running after {JOB_TIMEOUT:.0f} s, killed")
+    out.write(f"\n!!! suite: killed after {JOB_TIMEOUT:.0f} s\n")
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def tail(log: Path, count: int = 120) -> str:

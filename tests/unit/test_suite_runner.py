@@ -100,3 +100,12 @@ def test_scenarios_are_found_and_shared_plumbing_is_not(tmp_path):
 
 def test_the_repository_has_a_base_scenario():
     assert "base" in suite.scenarios()
+
+
+def test_a_hung_job_is_killed_with_its_children(tmp_path, monkeypatch):
+    monkeypatch.setattr(suite, "JOB_TIMEOUT", 0.5)
+    rc, lines = suite.execute(
+        "hung", ["sh", "-c", "echo hi; sleep 30 & sleep 30"], {"PATH": "/usr/bin:/bin"}, tmp_path / "l"
+    )
+    assert rc != 0 and [line for _, line in lines] == ["hi"]
+    assert "killed after" in (tmp_path / "l").read_text()
