@@ -57,13 +57,7 @@ def run_cases(  # noqa: PLR0913 - a test harness entry point; keywords after *, 
     else:
         play = [{"name": "Preflight", "hosts": "all", "roles": [f"shipshape.server.{r}" for r in roles]}]
     (tmp / "play.yml").write_text(yaml.safe_dump(play))
-    # Only the JSON callback may write to stdout (the test bed's profile_tasks would break the JSON).
-    env = dict(
-        os.environ,
-        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-        ANSIBLE_CALLBACKS_ENABLED="",
-        ANSIBLE_FORKS=str(len(cases)),
-    )
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORKS=str(len(cases)))
     run = subprocess.run(
         ["ansible-playbook", "-i", str(tmp / "inventory.yml"), str(tmp / "play.yml")],
         capture_output=True,
