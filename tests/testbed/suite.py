@@ -300,7 +300,7 @@ def load_times(path: Path) -> dict[str, float]:
 
 def save_times(path: Path, phases: list[Phase]) -> None:
     times = load_times(path)
-    times.update({p.name: round(p.seconds, 1) for p in phases if p.ok and not p.skipped})
+    times.update({p.name: round(p.seconds, 1) for p in phases if not p.skipped})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
 
@@ -325,8 +325,8 @@ def main(argv: list[str]) -> int:
     env.setdefault("NO_COLOR", "1")
     cache = Path(env.get("SHIPSHAPE_CACHE") or Path.home() / ".cache" / "shipshape")
     times_file = cache / "suite-times.json"
-    # Durations of the last run on this machine, else the ones recorded in the repository (a fresh machine).
-    times = load_times(times_file) or load_times(SEED_TIMES)
+    # Durations of the last run on this machine, over the ones recorded in the repository (a fresh machine).
+    times = {**load_times(SEED_TIMES), **load_times(times_file)}
     wanted = args.scenarios or scenarios()
     unknown = sorted(set(wanted) - set(scenarios()))
     if unknown:
