@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import select
 import socket
 import ssl
@@ -58,7 +59,7 @@ def worker(args, url, offset, results, lock):
     n = 0
     while True:
         due = args.start + offset + n * interval
-        if due >= deadline:
+        if due >= deadline or (args.stop_file and os.path.exists(args.stop_file)):
             break
         time.sleep(max(0.0, due - time.time()))
         n += 1
@@ -92,6 +93,7 @@ def worker(args, url, offset, results, lock):
 
 def summarize(results, args):
     results.sort()
+    seconds = round(min(args.seconds, time.time() - args.start), 1)
     latencies = sorted(r[3] for r in results)
     statuses = [r[1] for r in results]
     versions = {}
@@ -105,8 +107,8 @@ def summarize(results, args):
 
     return {
         "requests": len(results),
-        "seconds": args.seconds,
-        "rate": round(len(results) / args.seconds, 1),
+        "seconds": seconds,
+        "rate": round(len(results) / max(seconds, 0.1), 1),
         "ok": sum(1 for s in statuses if isinstance(s, int) and 200 <= s < 300),
         "server_errors": sum(1 for s in statuses if isinstance(s, int) and s >= 500),
         "other": sum(1 for s in statuses if isinstance(s, int) and not 200 <= s < 300 and s < 500),
@@ -128,6 +130,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--cafile", default=None, help="trust only this certificate (HTTPS)")
     parser.add_argument("--connect", default="", help="connect to this address instead of resolving the URL's host")
+    parser.add_argument("--stop-file", default="", help="stop early once this file exists (the end of a deploy)")
     parser.add_argument("--raw", default="", help="also write every request (start, status, version, seconds) here")
     args = parser.parse_args()
     args.start = time.time() + 0.2

@@ -22,11 +22,21 @@ def playbook(name: str, **extra) -> subprocess.CompletedProcess:
 class Load:
     """tests/testbed/load.py (installed as shipshape-load) running on a test host, in the background."""
 
+    STOP_FILE = "/run/shipshape-load.stop"
+
     def __init__(self, host: str, url: str, cafile: str, seconds: float, rate: float = 60):
+        self.host = host
+        subprocess.run(["docker", "exec", host, "rm", "-f", self.STOP_FILE], check=True)
         cmd = ["docker", "exec", host, "shipshape-load", url, "--cafile", cafile]
-        cmd += ["--rate", str(rate), "--seconds", str(seconds)]
+        cmd += ["--rate", str(rate), "--seconds", str(seconds), "--stop-file", self.STOP_FILE]
         self.started = time.time()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def stop(self, after: float = 0) -> dict:
+        """End the load after a while (say, once a deploy returned), however long it was meant to run."""
+        time.sleep(after)
+        subprocess.run(["docker", "exec", self.host, "touch", self.STOP_FILE], check=True)
+        return self.result()
 
     def result(self) -> dict:
         out, err = self.proc.communicate(timeout=600)

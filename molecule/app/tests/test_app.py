@@ -52,10 +52,11 @@ def test_env_file_holds_the_secrets_for_root_only(app_host):
 
 
 def test_deploying_v2_under_load_fails_no_request(app_host):
-    load = Load(seconds=40)
+    # As long as the deploy takes (beside other scenarios it may take longer than alone), then 5 s of v2.
+    load = Load(seconds=300)
     time.sleep(3)
     run = deploy("shipshape-app:v2")
-    result = load.result()
+    result = load.stop(after=5)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert result["rate"] >= 50 and result["seconds"] >= 20
     assert result["failed"] == 0 and result["server_errors"] == 0 and result["other"] == 0, result
