@@ -1,6 +1,6 @@
 # Copyright: shipshape.server developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters for the data tier: peer addresses, PostgreSQL tuning from the host's size, Redis sizes."""
+"""Filters for the data tier: PostgreSQL tuning from the host's size, Redis sizes."""
 
 from __future__ import annotations
 
@@ -8,15 +8,10 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.shipshape.server.plugins.plugin_utils.peers import group_addresses
-
 DOCUMENTATION = r"""
 name: data
-short_description: Peer addresses, PostgreSQL tuning and Redis sizes
+short_description: PostgreSQL tuning and Redis sizes
 description:
-  - C(peer_addresses) lists the addresses of an inventory group's members (C(shipshape_private_address),
-    else the default IPv4 address from facts), leaving out the hosts given in C(exclude);
-    with C(cidr=true) as one-host networks (C(/32), C(/128)).
   - C(pg_tune) derives PostgreSQL memory, parallelism, WAL and planner settings from the host's memory (MiB),
     CPU count, C(max_connections) and storage kind (C(ssd) or C(hdd)), in the spirit of PGTune's web profile.
   - C(redis_bytes) turns a Redis memory size (C(0), C(1048576), C(512mb), C(2gb), C(100m)) into bytes,
@@ -24,33 +19,21 @@ description:
 positional: _input
 options:
   _input:
-    description: The group name (peer_addresses), the memory in MiB (pg_tune) or the size (redis_bytes).
+    description: The memory in MiB (pg_tune) or the size (redis_bytes).
     type: raw
     required: true
 """
 
 EXAMPLES = r"""
-hba_sources: "{{ 'app' | shipshape.server.peer_addresses(groups, hostvars, exclude=[inventory_hostname]) }}"
 settings: "{{ ansible_facts.memtotal_mb | shipshape.server.pg_tune(ansible_facts.processor_vcpus, 100, 'ssd') }}"
 bytes: "{{ '256mb' | shipshape.server.redis_bytes }}"
 """
 
 RETURN = r"""
 _value:
-  description: A list of addresses, a dict of PostgreSQL settings, or a number of bytes.
+  description: A dict of PostgreSQL settings, or a number of bytes.
   type: raw
 """
-
-
-def peer_addresses(group, groups, hostvars, exclude=(), cidr=False):
-    """Addresses of the group's members, without the excluded hosts (usually the host itself).
-
-    With cidr, each address becomes a one-host network (/32 or /128), as pg_hba and ACLs want it.
-    """
-    addresses = group_addresses(group, groups, hostvars, exclude)
-    if cidr:
-        return [f"{a}/{128 if ':' in a else 32}" for a in addresses]
-    return addresses
 
 
 def _mb(value: int) -> str:
@@ -109,4 +92,4 @@ def redis_bytes(value):
 
 class FilterModule:
     def filters(self):
-        return {"peer_addresses": peer_addresses, "pg_tune": pg_tune, "redis_bytes": redis_bytes}
+        return {"pg_tune": pg_tune, "redis_bytes": redis_bytes}

@@ -18,10 +18,13 @@ CASES = {
     "maxmemory-above-host": ({"redis_maxmemory": "100000gb"}, "redis_maxmemory"),
     "unknown-eviction": ({"redis_maxmemory_policy": "evict-whatever"}, "redis_maxmemory_policy"),
     "remote-without-app-hosts": (
-        {"postgres_remote_access": True, "postgres_app_group": "nobody"},
-        "postgres_app_group",
+        {"postgres_remote_access": True, "shipshape_groups": {"app": "nobody"}},
+        "postgres_remote_access",
     ),
-    "redis-remote-without-app-hosts": ({"redis_remote_access": True, "redis_app_group": "nobody"}, "redis_app_group"),
+    "redis-remote-without-app-hosts": (
+        {"redis_remote_access": True, "shipshape_groups": {"app": "nobody"}},
+        "redis_remote_access",
+    ),
     "same-ports": ({"postgres_pgbouncer_port": 5432}, "postgres_pgbouncer_port"),
     "redis-on-pg-port": ({"redis_port": 6432}, "redis_port"),
     "md5-in-hba": (

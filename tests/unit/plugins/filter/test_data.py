@@ -1,35 +1,7 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.shipshape.server.plugins.filter.data import FilterModule, peer_addresses, pg_tune, redis_bytes
-
-HOSTVARS = {
-    "app1": {"ansible_facts": {"default_ipv4": {"address": "10.0.0.11"}}},
-    "app2": {"shipshape_private_address": "10.1.0.12"},
-    "db1": {"ansible_facts": {"default_ipv4": {"address": "10.0.0.5"}}},
-    "bare": {},
-}
-GROUPS = {"app": ["app2", "app1", "db1"], "empty": [], "odd": ["bare"]}
-
-
-def test_peer_addresses_are_sorted_and_leave_out_the_host_itself():
-    assert peer_addresses("app", GROUPS, HOSTVARS, exclude=["db1"]) == ["10.0.0.11", "10.1.0.12"]
-
-
-def test_peer_addresses_as_one_host_networks():
-    hostvars = dict(HOSTVARS, v6={"shipshape_private_address": "fd00::7"})
-    groups = {"app": ["app1", "v6"]}
-    assert peer_addresses("app", groups, hostvars, cidr=True) == ["10.0.0.11/32", "fd00::7/128"]
-
-
-def test_peer_addresses_of_an_unknown_or_empty_group_are_empty():
-    assert peer_addresses("nope", GROUPS, HOSTVARS) == []
-    assert peer_addresses("empty", GROUPS, HOSTVARS) == []
-
-
-def test_peer_without_an_address_is_named():
-    with pytest.raises(AnsibleFilterError, match="bare"):
-        peer_addresses("odd", GROUPS, HOSTVARS)
+from ansible_collections.shipshape.server.plugins.filter.data import FilterModule, pg_tune, redis_bytes
 
 
 def test_pg_tune_on_a_24_gib_two_cpu_host():
@@ -90,4 +62,4 @@ def test_redis_bytes_rejects_what_redis_would(size):
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"peer_addresses", "pg_tune", "redis_bytes"}
+    assert set(FilterModule().filters()) == {"pg_tune", "redis_bytes"}

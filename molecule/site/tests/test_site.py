@@ -1,0 +1,166 @@
+"""The whole site on a split fleet, seen from outside: who may reach what, a fleet deploy under load, backups in S3."""
+
+import json
+import re
+import time
+
+import boto3
+import pytest
+from botocore.config import Config
+from conftest import APPS, CACHE, DB, EDGE, EPHEMERAL, FLEET, OUT, URL, VARS, host, ip, load, playbook, reachable
+
+testinfra_hosts = [OUT]  # the tests below pick their hosts themselves
+STACK_PORTS = {DB: [5432, 6432], CACHE: [6379], "site-app1": [8001, 8002], "site-app2": [8001, 8002]}
+
+
+def live(name):
+    return json.loads(host(name).file("/var/lib/shipshape/app/live.json").content_string)
+
+
+def upstream_servers():
+    text = host(EDGE).file("/etc/nginx/shipshape/upstreams/app.conf").content_string
+    return sorted(re.findall(r"^server (\S+);", text, re.M))
+
+
+@pytest.fixture(scope="module")
+def web_listeners():
+    """Something on 80 and 443 of the hosts that are not the edge, so that a closed port is the firewall's doing."""
+    others = [name for name in FLEET if name != EDGE]
+    for name in others:
+        for port in (80, 443):
+            host(name).run(f"systemd-run --unit=listen-{port} python3 -m http.server {port} >/dev/null 2>&1 || true")
+    time.sleep(1)
+    yield
+    for name in others:
+        for port in (80, 443):
+            host(name).run(f"systemctl stop listen-{port}")
+
+
+@pytest.mark.parametrize("name", FLEET)
+def test_an_outsider_sees_only_ssh_and_the_edge_web_ports(name, web_listeners):
+    assert reachable(OUT, name, 22), f"22 must be open on {name}"
+    for port in (80, 443):
+        assert reachable(OUT, name, port) == (name == EDGE), f"{port} must be open on the edge only ({name})"
+    for port in STACK_PORTS.get(name, []):
+        assert not reachable(OUT, name, port), f"{port} on {name} must be closed to a host in no group"
+
+
+def test_postgresql_and_pgbouncer_answer_the_app_hosts_only():
+    for port in (5432, 6432):
+        for app in APPS:
+            assert reachable(app, DB, port), f"{app} must reach {port} on the db host"
+        assert not reachable(EDGE, DB, port), f"the edge must not reach {port} on the db host"
+        assert not reachable(CACHE, DB, port)
+
+
+def test_postgresql_wants_tls_from_the_app_hosts():
+    """pg_hba lets the app hosts in over TLS only (hostssl), never in plain text."""
+    hba = host(DB).run("cat /etc/postgresql/*/main/pg_hba.conf").stdout
+    for app in APPS:
+        rules = [line.split() for line in hba.splitlines() if f"{ip(app)}/32" in line]
+        assert rules and all(r[0] == "hostssl" for r in rules), (app, rules)
+    assert f"{ip(EDGE)}/32" not in hba
+
+
+def test_redis_answers_the_app_hosts_only():
+    for app in APPS:
+        assert reachable(app, CACHE, 6379), f"{app} must reach Redis"
+    assert not reachable(EDGE, CACHE, 6379)
+    assert not reachable(DB, CACHE, 6379)
+
+
+def test_the_app_ports_answer_the_edge_only():
+    for app in APPS:
+        port = live(app)["port"]
+        out = host(EDGE).run(f"curl -sS --max-time 5 -o /dev/null -w '%{{http_code}}' http://{ip(app)}:{port}/health")
+        assert out.stdout == "200", (app, out.stdout, out.stderr)
+        assert not reachable(OUT, app, port)
+        assert not reachable(DB, app, port)
+
+
+def test_the_edge_upstream_lists_every_app_host_live_slot():
+    assert upstream_servers() == sorted(f"{ip(app)}:{live(app)['port']}" for app in APPS)
+
+
+def test_the_app_serves_through_the_edge_with_its_database_and_redis(out_trusts_the_edge):
+    for path in ("/", "/health", "/health/db", "/health/redis"):
+        out = host(OUT).run(f"curl -sS -o /dev/null -w '%{{http_code}}' --cacert {out_trusts_the_edge} {URL}{path[1:]}")
+        assert out.stdout == "200", (path, out.stdout, out.stderr)
+
+
+def test_deploying_v2_over_the_fleet_under_load_fails_no_request(out_trusts_the_edge):
+    traffic = load(out_trusts_the_edge, seconds=600)
+    time.sleep(3)
+    run = playbook("deploy.yml", app_image="shipshape-app:v2")
+    result = traffic.stop(after=5)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert result["rate"] >= 50 and result["seconds"] >= 20, result
+    assert result["failed"] == 0 and result["server_errors"] == 0 and result["other"] == 0, result
+    assert result["last_version"] == "v2", result
+    for app in APPS:
+        assert live(app)["image"] == "shipshape-app:v2", app
+    assert upstream_servers() == sorted(f"{ip(app)}:{live(app)['port']}" for app in APPS)
+    for secret in (VARS["app_jwt_secret"], VARS["postgres_app_password"], VARS["redis_app_password"]):
+        assert secret not in run.stdout + run.stderr
+
+
+def test_a_version_that_fails_on_the_second_host_fails_no_request_and_says_who_runs_what(out_trusts_the_edge):
+    """v3 is good on the first app host and never healthy on the second (each host has its own v3)."""
+    first, second = APPS
+    assert host(first).run("docker tag shipshape-app:v1 shipshape-app:v3").rc == 0
+    assert host(second).run("docker tag shipshape-app:broken shipshape-app:v3").rc == 0
+    traffic = load(out_trusts_the_edge, seconds=600)
+    time.sleep(3)
+    run = playbook("deploy.yml", app_image="shipshape-app:v3")
+    result = traffic.stop(after=3)
+    assert run.returncode != 0
+    assert result["failed"] == 0 and result["server_errors"] == 0 and result["other"] == 0, result
+    assert live(first)["image"] == "shipshape-app:v3" and live(second)["image"] == "shipshape-app:v2"
+    message = run.stdout + run.stderr
+    assert "did not become healthy" in message
+    assert f"{first} shipshape-app:v3" in message and f"{second} shipshape-app:v2" in message, message[-3000:]
+    assert upstream_servers() == sorted(f"{ip(app)}:{live(app)['port']}" for app in APPS)
+
+
+@pytest.fixture(scope="module")
+def s3():
+    return boto3.client(
+        "s3",
+        endpoint_url=f"https://{ip(OUT)}:8334",
+        region_name="us-east-1",
+        aws_access_key_id=VARS["backup_s3_access_key"],
+        aws_secret_access_key=VARS["backup_s3_secret_key"],
+        verify=str(EPHEMERAL / "s3-ca.crt"),
+        config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+def keys(s3, prefix):
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=VARS["backup_s3_bucket"], Prefix=prefix)
+    return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+
+def test_postgresql_and_redis_backups_of_the_db_and_cache_hosts_land_in_s3(s3):
+    run = playbook("backup.yml", backup_type="full")
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert any("/backup/main/" in k and k.endswith("F/backup.manifest") for k in keys(s3, "pgbackrest/")), keys(s3, "")
+    assert any(k.endswith(".rdb") or ".rdb" in k for k in keys(s3, "redis/")), keys(s3, "")
+    # Redis runs on the cache host only: the db host has no Redis job, the cache host no pgBackRest.
+    assert host(DB).run("systemctl cat shipshape-backup-redis.service").rc != 0
+    assert host(CACHE).run("command -v pgbackrest").rc != 0
+
+
+def test_a_host_removed_from_the_app_group_loses_its_access_on_the_next_run():
+    """The next site run with app2 out of the app group prunes its rules; app1 keeps its access."""
+    first, second = APPS
+    extra = EPHEMERAL / "without-app2.yml"
+    extra.write_text(json.dumps({"all": {"children": {"app_without_app2": {"hosts": {first: {}}}}}}))
+    run = playbook("site.yml", inventories=[extra], shipshape_groups={"app": "app_without_app2"})
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    for port in (5432, 6432):
+        assert not reachable(second, DB, port), f"{second} left the app group but still reaches {port}"
+        assert reachable(first, DB, port)
+    assert not reachable(second, CACHE, 6379)
+    assert reachable(first, CACHE, 6379)
+    assert f"{ip(second)}/32" not in host(DB).run("cat /etc/postgresql/*/main/pg_hba.conf").stdout
+    assert upstream_servers() == [f"{ip(first)}:{live(first)['port']}"]
