@@ -52,14 +52,15 @@ lint: venv
 unit: venv
 	pytest -q tests/unit
 
-## demo: a sandbox host on the test bed, converged with playbooks/site.yml
+## demo: a sandbox host on the test bed, converged with playbooks/site.yml (the app and its backups included)
 demo: venv
 	tests/testbed/ensure-engine
 	tests/testbed/build-image bookworm
 	ansible-playbook tests/testbed/sandbox.yml
+	ansible-playbook tests/testbed/sandbox-services.yml
 	ansible-playbook -i inventories/sandbox playbooks/site.yml
 	tests/testbed/demo-report
 
-## demo-down: remove the sandbox host
+## demo-down: remove the sandbox host and its S3 host
 demo-down: venv
 	ansible-playbook tests/testbed/sandbox.yml -e sandbox_state=absent

@@ -3,6 +3,7 @@
 import json
 import re
 import time
+import uuid
 
 import boto3
 import pytest
@@ -95,6 +96,34 @@ def test_the_app_serves_through_the_edge_with_its_database_and_redis(out_trusts_
     for path in ("/", "/health", "/health/db", "/health/redis"):
         out = host(OUT).run(f"curl -sS -o /dev/null -w '%{{http_code}}' --cacert {out_trusts_the_edge} {URL}{path[1:]}")
         assert out.stdout == "200", (path, out.stdout, out.stderr)
+
+
+def test_behind_cloudflare_a_listed_range_is_logged_with_the_client_address_it_forwards(out_trusts_the_edge):
+    """The outsider stands in for Cloudflare (nginx_cloudflare_ranges): its CF-Connecting-IP is the client."""
+    probe = f"cf-{uuid.uuid4().hex}"
+    curl = (
+        f"curl -sS -o /dev/null -w '%{{http_code}}' --cacert {out_trusts_the_edge} -H 'CF-Connecting-IP: 198.51.100.77'"
+    )
+    assert host(OUT).run(f"{curl} '{URL}health?{probe}'").stdout == "200"
+    lines = [
+        json.loads(line)
+        for line in host(EDGE).file("/var/log/nginx/access.log").content_string.splitlines()
+        if probe in line
+    ]
+    assert [entry["remote_addr"] for entry in lines] == ["198.51.100.77"], lines
+
+
+def test_behind_cloudflare_anything_else_is_refused_at_the_firewall_and_at_nginx():
+    for port in (80, 443):
+        assert not reachable(DB, EDGE, port), f"{port} on the edge must be closed to a host outside Cloudflare's ranges"
+    # Past the firewall (the edge's own address, over the loopback), nginx closes the connection unanswered, even when
+    # the request claims to come through Cloudflare.
+    edge = ip(EDGE)
+    out = host(EDGE).run(
+        f"curl -sk -o /dev/null -w '%{{http_code}}' -H 'CF-Connecting-IP: 198.51.100.77'"
+        f" --resolve app.shipshape.test:443:{edge} {URL}health"
+    )
+    assert out.stdout == "000" and out.rc != 0, (out.stdout, out.rc)
 
 
 def test_deploying_v2_over_the_fleet_under_load_fails_no_request(out_trusts_the_edge):

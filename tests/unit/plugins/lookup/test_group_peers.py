@@ -1,6 +1,9 @@
+import ipaddress
+
 import pytest
 from ansible.errors import AnsibleFilterError, AnsibleLookupError
 
+from ansible_collections.shipshape.server.plugins.lookup.cloudflare_ranges import LookupModule as CloudflareRanges
 from ansible_collections.shipshape.server.plugins.lookup.group import LookupModule as Group
 from ansible_collections.shipshape.server.plugins.lookup.peers import LookupModule as Peers
 from ansible_collections.shipshape.server.plugins.plugin_utils.peers import group_addresses, group_map, render
@@ -76,3 +79,11 @@ def test_a_peer_without_an_address_or_with_a_network_is_named():
 def test_unknown_or_empty_groups_have_no_peers():
     assert Peers().run(["monitoring"], variables()) == []
     assert group_addresses("empty", GROUPS, HOSTVARS) == []
+
+
+def test_cloudflare_ranges_are_networks_of_both_families_and_take_no_terms():
+    ranges = CloudflareRanges().run([])
+    nets = [ipaddress.ip_network(r) for r in ranges]
+    assert {n.version for n in nets} == {4, 6} and len(set(ranges)) == len(ranges) >= 20
+    with pytest.raises(AnsibleLookupError):
+        CloudflareRanges().run(["x"])
