@@ -4,19 +4,21 @@ import json
 import os
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
-import boto3
 import pytest
 import testinfra
 import yaml
-from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIO = Path(__file__).resolve().parents[1]
 VARS = yaml.safe_load((SCENARIO / "molecule.yml").read_text())["provisioner"]["inventory"]["group_vars"]["all"]
 EPHEMERAL = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
 METRICS = "/var/lib/prometheus/node-exporter"
+
+sys.path.insert(0, str(ROOT / "tests" / "testbed"))
+from s3client import s3_client  # noqa: E402
 
 
 def host(name):
@@ -36,16 +38,7 @@ def s3_host():
 @pytest.fixture(scope="module")
 def s3(s3_host):
     """An S3 client on the controller, against the test S3 host (TLS with the scenario's CA)."""
-    address = s3_host.interface("eth0").addresses[0]
-    return boto3.client(
-        "s3",
-        endpoint_url=f"https://{address}:8334",
-        region_name="us-east-1",
-        aws_access_key_id=VARS["backup_s3_access_key"],
-        aws_secret_access_key=VARS["backup_s3_secret_key"],
-        verify=str(EPHEMERAL / "s3-ca.crt"),
-        config=Config(s3={"addressing_style": "path"}),
-    )
+    return s3_client(s3_host.interface("eth0").addresses[0], VARS)
 
 
 def sql(db, statement, database="app"):

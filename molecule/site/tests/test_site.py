@@ -5,10 +5,9 @@ import re
 import time
 import uuid
 
-import boto3
 import pytest
-from botocore.config import Config
 from conftest import APPS, CACHE, DB, EDGE, EPHEMERAL, FLEET, OUT, URL, VARS, host, ip, load, playbook, reachable
+from s3client import s3_client
 
 testinfra_hosts = [OUT]  # the tests below pick their hosts themselves
 STACK_PORTS = {DB: [5432, 6432], CACHE: [6379], "site-app1": [8001, 8002], "site-app2": [8001, 8002]}
@@ -163,15 +162,7 @@ def test_a_version_that_fails_on_the_second_host_fails_no_request_and_says_who_r
 
 @pytest.fixture(scope="module")
 def s3():
-    return boto3.client(
-        "s3",
-        endpoint_url=f"https://{ip(OUT)}:8334",
-        region_name="us-east-1",
-        aws_access_key_id=VARS["backup_s3_access_key"],
-        aws_secret_access_key=VARS["backup_s3_secret_key"],
-        verify=str(EPHEMERAL / "s3-ca.crt"),
-        config=Config(s3={"addressing_style": "path"}),
-    )
+    return s3_client(ip(OUT), VARS)
 
 
 def keys(s3, prefix):
