@@ -9,7 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "testbed"
 from preflight import preflight_tests
 
 ROLES = ["backup"]
-GOOD = {k: v for k, v in VARS.items() if k.startswith(("backup_", "redis_admin"))}
+# The aliases are in no inventory group: they back up PostgreSQL because they say so.
+GOOD = {**{k: v for k, v in VARS.items() if k.startswith(("backup_", "redis_admin"))}, "backup_postgres": True}
 
 CASES = {
     "weak-passphrase": ({"backup_cipher_passphrase": "short-passphrase"}, "backup_cipher_passphrase"),
@@ -20,6 +21,7 @@ CASES = {
     "archive-timeout-too-long": ({"backup_archive_timeout": 600}, "backup_archive_timeout"),
     "unreadable-schedule": ({"backup_diff_schedule": "every other tuesday"}, "backup_diff_schedule"),
     "redis-without-password": ({"backup_redis": True, "backup_redis_password": ""}, "backup_redis_password"),
+    "nothing-to-back-up": ({"backup_postgres": False, "backup_redis": False}, "backup_postgres"),
 }
 
 
