@@ -86,6 +86,8 @@ def main() -> None:
         seconds, _ = timed(["molecule", "converge", "-s", "site"])
         print(f"fleet fresh converge (6 hosts, playbooks/site.yml): {seconds:.1f} s")
     inv = inventory()
+    # The scenario's inventory reads its key and CA from the ephemeral directory beside it.
+    os.environ.setdefault("MOLECULE_EPHEMERAL_DIRECTORY", str(Path(inv).parent))
     site(inv)
     # One host: the edge needs no peer's address (with --limit, the others' would come from their facts).
     site(inv, "site-edge")
