@@ -5,7 +5,8 @@ Prints, each as one line:
   1. with --fresh: the fleet's fresh converge (`molecule destroy/create -s site`, then the timed `molecule converge`);
   2. a no-op re-run of playbooks/site.yml over SSH (pipelining, ControlPersist), of the fleet and of one host
      (the edge, --limit): wall time, tasks run, per host;
-  3. a fleet deploy (the other version, v1 <-> v2, one app host at a time) and a no-op deploy: wall time.
+  3. a fleet deploy (the other version, v1 <-> v2, one app host at a time) and a no-op deploy: wall time, and the
+     time from the command's start to the new version serving on the first host (the edge's upstream switched).
 Without --fresh it uses the fleet `molecule converge -s site` left up (MOLECULE_INVENTORY_FILE, or found under
 ~/.ansible/tmp).
 """
@@ -18,6 +19,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -63,6 +65,23 @@ def site(inv: str, limit: str = "") -> None:
     print(f"site no-op re-run over SSH, {what}: {seconds:.1f} s, {tasks} tasks, {changed} changed ({per_host})")
 
 
+def upstream() -> str:
+    return subprocess.run(
+        ["docker", "exec", "site-edge", "cat", "/etc/nginx/shipshape/upstreams/app.conf"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+
+
+def watch_upstream(before: str, start: float, switched: list[float]) -> None:
+    while time.monotonic() - start < 600:
+        if upstream() not in (before, ""):
+            switched.append(time.monotonic() - start)
+            return
+        time.sleep(0.2)
+
+
 def deploy(inv: str) -> None:
     state = subprocess.run(
         ["docker", "exec", "site-app1", "cat", "/var/lib/shipshape/app/live.json"],
@@ -73,8 +92,15 @@ def deploy(inv: str) -> None:
     current = json.loads(state.stdout)["image"]
     other = "shipshape-app:v1" if current.endswith(":v2") else "shipshape-app:v2"
     base = ["ansible-playbook", "-i", inv, "playbooks/deploy.yml", "-e"]
+    # The new version serves on one host once the edge's upstream names that host's new slot: watch the file.
+    switched: list[float] = []
+    start = time.monotonic()
+    watcher = threading.Thread(target=watch_upstream, args=(upstream(), start, switched), daemon=True)
+    watcher.start()
     seconds, _ = timed([*base, json.dumps({"app_image": other})])
     print(f"fleet deploy {current} -> {other} (2 app hosts, one at a time, drain included): {seconds:.1f} s")
+    if switched:
+        print(f"  command start to {other} serving on the first host (edge upstream switched): {switched[0]:.1f} s")
     seconds, _ = timed([*base, json.dumps({"app_image": other})])
     print(f"fleet no-op deploy ({other} again): {seconds:.1f} s")
 

@@ -27,17 +27,21 @@ options:
     description: Return the groups' hosts instead of their names.
     type: bool
     default: false
+  of:
+    description: Return those of the purposes whose group holds this host (the purposes a host serves).
+    type: str
 """
 
 EXAMPLES = r"""
 db_hosts: "{{ query('shipshape.server.group', 'db', hosts=true) }}"
 is_edge: "{{ inventory_hostname in query('shipshape.server.group', 'edge', hosts=true) }}"
 edge_group: "{{ lookup('shipshape.server.group', 'edge') }}"
+purposes: "{{ query('shipshape.server.group', 'edge', 'app', 'db', 'cache', 'monitoring', of=inventory_hostname) }}"
 """
 
 RETURN = r"""
 _raw:
-  description: Group names, or host names.
+  description: Group names, host names, or (with C(of)) purposes.
   type: list
   elements: str
 """
@@ -47,17 +51,20 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         # Options read directly (the same names and defaults as DOCUMENTATION), so the rules stay testable
         # without a plugin loader.
-        unknown = sorted(set(kwargs) - {"hosts"})
+        unknown = sorted(set(kwargs) - {"hosts", "of"})
         if unknown:
             raise AnsibleLookupError(f"unknown option(s) {unknown}")
         variables = variables or {}
         try:
             gmap = group_map(variables.get("shipshape_groups"))
+            groups = variables.get("groups") or {}
+            if kwargs.get("of") is not None:
+                return [t for t in terms if kwargs["of"] in members(t, groups, gmap)]
             if not boolean(kwargs.get("hosts", False)):
                 return [gmap.get(t, t) for t in terms]
             out = []
             for term in terms:
-                for host in members(term, variables.get("groups") or {}, gmap):
+                for host in members(term, groups, gmap):
                     if host not in out:
                         out.append(host)
             return out

@@ -12,8 +12,8 @@ description:
   - Validates every variable the host's inventory gives for the listed roles against each role's
     C(meta/argument_specs.yml), all at once and before any role runs, so that a C(choices) typo or a wrong
     type fails before any host is touched. The message names the role and the variable.
-  - A string where the spec wants a boolean (C("false"), or any C(-e name=value)) is refused: templates would test
-    the string, in which C("false") is true.
+  - A string where the spec wants a boolean (C("false"), or any C(-e name=value)) is refused, because templates would
+    test the string, in which C("false") is true.
   - Numbers and lists given as strings (C("8") for an int) are returned as host facts with the spec's value, so the
     roles use the validated value, not the raw string.
   - Runs on the controller only.

@@ -11,10 +11,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def playbook(name: str, inventories=(), **extra) -> subprocess.CompletedProcess:
+def playbook(name: str, inventories=(), limit=None, **extra) -> subprocess.CompletedProcess:
     """Run one of the collection's playbooks against the running scenario's inventory (and more inventories)."""
     inventory = os.environ["MOLECULE_INVENTORY_FILE"]
     cmd = ["ansible-playbook", "-i", inventory, *[a for i in inventories for a in ("-i", str(i))]]
+    cmd += ["--limit", limit] if limit else []
     cmd += [str(ROOT / "playbooks" / name)]
     cmd += ["-e", json.dumps(extra)] if extra else []
     return subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)

@@ -23,9 +23,19 @@ def host(name):
     return testinfra.get_host(f"docker://{name}")
 
 
+# Remote clients reach Redis over TLS only (the fleet CA's certificate); tools on a data host use the socket.
+FLEET_CA = "/etc/ssl/shipshape-fleet/ca.crt"
+SOCKET = "/run/redis/redis-server.sock"
+TLS = f"--tls --cacert {FLEET_CA}"
+
+
 @pytest.fixture(scope="module")
 def app_host():
-    return host("data-app")
+    """The app host, trusting the fleet CA as the app role's hosts do."""
+    client = host("data-app")
+    pem = host(DB_HOSTS[0]).file(FLEET_CA).content_string
+    client.run(f"mkdir -p /etc/ssl/shipshape-fleet && printf %s {shlex.quote(pem)} > {FLEET_CA}")
+    return client
 
 
 def psql(client, server, who, sql, *, port=6432, secret=None, sslmode="require"):  # noqa: PLR0913 - keywords after *
@@ -46,6 +56,5 @@ def superuser(server, sql, port=5432, dbname="app"):
 def redis(client, server, *args, user="app", password=None):
     secret = password or (VARS["redis_admin_password"] if user == "admin" else VARS["redis_app_password"])
     cmd = " ".join(shlex.quote(a) for a in args)
-    return client.run(
-        f"REDISCLI_AUTH={shlex.quote(secret)} redis-cli -h {server} --user {user} --no-auth-warning {cmd}"
-    )
+    where = f"-s {SOCKET}" if server == "127.0.0.1" else f"-h {server} {TLS}"
+    return client.run(f"REDISCLI_AUTH={shlex.quote(secret)} redis-cli {where} --user {user} --no-auth-warning {cmd}")

@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from conftest import DB_HOSTS, VARS, host, redis
+from conftest import DB_HOSTS, SOCKET, TLS, VARS, host, redis
 
 pytestmark = pytest.mark.parametrize("db", DB_HOSTS)
 
@@ -19,13 +19,16 @@ def test_acknowledged_writes_survive_kill_9(db):
     server = host(db)
     redis(server, "127.0.0.1", "--scan", "--pattern", "durability:*", user="admin")
     server.run(
-        "REDISCLI_AUTH=%s redis-cli --user admin --no-auth-warning EVAL %s 0",
+        "REDISCLI_AUTH=%s redis-cli -s %s --user admin --no-auth-warning EVAL %s 0",
         VARS["redis_admin_password"],
+        SOCKET,
         "for _, k in ipairs(redis.call('KEYS', 'durability:*')) do redis.call('DEL', k) end",
     )
     writes = server.run(
-        "seq 1 1000 | sed 's/.*/SET durability:& value-&/' | REDISCLI_AUTH=%s redis-cli --user app --no-auth-warning",
+        "seq 1 1000 | sed 's/.*/SET durability:& value-&/'"
+        " | REDISCLI_AUTH=%s redis-cli -s %s --user app --no-auth-warning",
         VARS["redis_app_password"],
+        SOCKET,
     )
     assert writes.rc == 0 and writes.stdout.split().count("OK") == 1000, writes.stdout[-500:]
     time.sleep(2)
@@ -59,10 +62,20 @@ def test_app_user_works_from_the_app_host(app_host, db):
     assert redis(app_host, db, "GET", "from-app").stdout.strip() == "hello"
 
 
+def test_remote_clients_get_tls_only(app_host, db):
+    """The plaintext port is off: a client without TLS gets no answer, not even a refusal to log in."""
+    run = redis(app_host, db, "PING")
+    assert run.stdout.strip() == "PONG", run.stdout + run.stderr
+    plain = app_host.run(
+        "REDISCLI_AUTH=%s redis-cli -h %s --user app --no-auth-warning PING", VARS["redis_app_password"], db
+    )
+    assert "PONG" not in plain.stdout and "NOAUTH" not in plain.stdout, plain.stdout + plain.stderr
+
+
 def test_default_user_cannot_log_in(app_host, db):
-    anonymous = app_host.run("redis-cli -h %s PING", db).stdout
+    anonymous = app_host.run(f"redis-cli -h %s {TLS} PING", db).stdout
     assert "NOAUTH" in anonymous, anonymous
-    run = app_host.run("redis-cli -h %s --no-auth-warning --user default --pass anything PING", db)
+    run = app_host.run(f"redis-cli -h %s {TLS} --no-auth-warning --user default --pass anything PING", db)
     as_default = run.stdout + run.stderr
     assert "WRONGPASS" in as_default or "AUTH failed" in as_default, as_default
 

@@ -22,6 +22,7 @@ FLEET = [name for name, groups in GROUPS.items() if "s3" not in groups]
 EDGE, APPS, DB, CACHE, OUT = "site-edge", ["site-app1", "site-app2"], "site-db", "site-cache", "site-out"
 URL = "https://app.shipshape.test/"
 CERT = "/etc/shipshape/tls/app/fullchain.pem"
+FLEET_CA, FLEET_CERT = "/etc/ssl/shipshape-fleet/ca.crt", "/etc/ssl/shipshape-fleet/host.crt"
 
 
 def host(name):

@@ -1,12 +1,33 @@
 """The whole site on a split fleet, seen from outside: who may reach what, a fleet deploy under load, backups in S3."""
 
 import json
+import os
 import re
+import shlex
+import subprocess
 import time
 import uuid
 
 import pytest
-from conftest import APPS, CACHE, DB, EDGE, EPHEMERAL, FLEET, OUT, URL, VARS, host, ip, load, playbook, reachable
+from conftest import (
+    APPS,
+    CACHE,
+    DB,
+    EDGE,
+    EPHEMERAL,
+    FLEET,
+    FLEET_CA,
+    FLEET_CERT,
+    OUT,
+    SCENARIO,
+    URL,
+    VARS,
+    host,
+    ip,
+    load,
+    playbook,
+    reachable,
+)
 from s3client import s3_client
 
 testinfra_hosts = [OUT]  # the tests below pick their hosts themselves
@@ -71,18 +92,69 @@ def test_postgresql_wants_tls_from_the_app_hosts():
     assert f"{ip(EDGE)}/32" not in hba
 
 
-def test_redis_answers_the_app_hosts_only():
+def redis_over(src, tls=True):
+    """What Redis answers a client on src that logs in as the app and pings, over TLS (checked against the fleet CA)
+    or in plain text; a refused handshake or a closed connection gives the error's name."""
+    login = f"AUTH app {VARS['redis_app_password']}"
+    code = f"""
+import socket, ssl
+s = socket.create_connection(("{ip(CACHE)}", 6379), timeout=5)
+try:
+    if {tls}:
+        ctx = ssl.create_default_context(cafile="{FLEET_CA}")
+        s = ctx.wrap_socket(s, server_hostname="{ip(CACHE)}")
+    s.sendall(b"{login}\\r\\nPING\\r\\n")
+    data = b""
+    while data.count(b"\\r\\n") < 2:
+        chunk = s.recv(100)
+        if not chunk:
+            break
+        data += chunk
+    print(data.decode().replace("\\r\\n", " ").strip() or "closed")
+except Exception as exc:
+    print(type(exc).__name__)
+"""
+    return host(src).run(f"python3 -c {shlex.quote(code)}").stdout.strip()
+
+
+def fingerprint(name):
+    return host(name).run(f"openssl x509 -in {FLEET_CERT} -noout -fingerprint -sha256").stdout.strip()
+
+
+def test_redis_answers_the_app_hosts_only_and_over_tls():
     for app in APPS:
-        assert reachable(app, CACHE, 6379), f"{app} must reach Redis"
+        assert redis_over(app) == "+OK +PONG", f"{app} must reach Redis over TLS"
+        # The plaintext port is off: a plain client gets no answer.
+        assert "PONG" not in redis_over(app, tls=False)
     assert not reachable(EDGE, CACHE, 6379)
     assert not reachable(DB, CACHE, 6379)
 
 
-def test_the_app_ports_answer_the_edge_only():
+def test_every_host_has_a_certificate_of_the_fleet_ca_kept_on_the_controller():
+    ca = EPHEMERAL / "fleet-ca" / "ca.crt"
+    assert (EPHEMERAL / "fleet-ca" / "ca.key").stat().st_mode & 0o077 == 0, "the CA key is its owner's only"
+    for name in FLEET:
+        pem = host(name).file(FLEET_CERT).content_string
+        verify = subprocess.run(
+            ["openssl", "verify", "-CAfile", str(ca)], check=False, input=pem, capture_output=True, text=True
+        )
+        assert verify.returncode == 0, (name, verify.stdout, verify.stderr)
+        key = host(name).file(FLEET_CERT.replace(".crt", ".key"))
+        assert (key.user, key.group, key.mode) == ("root", "shipshape-tls", 0o640), name
+    assert host(CACHE).file(FLEET_CA).content_string == ca.read_text()
+
+
+def test_the_app_ports_answer_the_edge_only_over_mutual_tls():
+    tls = f"--cacert {FLEET_CA} --cert {FLEET_CERT} --key {FLEET_CERT.replace('.crt', '.key')}"
     for app in APPS:
         port = live(app)["port"]
-        out = host(EDGE).run(f"curl -sS --max-time 5 -o /dev/null -w '%{{http_code}}' http://{ip(app)}:{port}/health")
+        url = f"https://{ip(app)}:{port}/health"
+        out = host(EDGE).run(f"curl -sS --max-time 5 -o /dev/null -w '%{{http_code}}' {tls} {url}")
         assert out.stdout == "200", (app, out.stdout, out.stderr)
+        # Without the edge's fleet certificate the listener refuses; plain HTTP gets nothing either.
+        assert host(EDGE).run(f"curl -sS --max-time 5 -o /dev/null --cacert {FLEET_CA} {url}").rc != 0
+        out = host(EDGE).run(f"curl -sS --max-time 5 -o /dev/null -w '%{{http_code}}' http://{ip(app)}:{port}/health")
+        assert out.stdout != "200", (app, "plain HTTP must not reach the app")
         assert not reachable(OUT, app, port)
         assert not reachable(DB, app, port)
 
@@ -181,6 +253,28 @@ def test_postgresql_and_redis_backups_of_the_db_and_cache_hosts_land_in_s3(s3):
     assert host(CACHE).run("command -v pgbackrest").rc != 0
 
 
+def test_a_certificate_near_its_end_is_reissued_and_redis_serves_the_new_one(out_trusts_the_edge):
+    before = fingerprint(CACHE)
+    # A renewal window longer than the certificate has left: the run must reissue it.
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(SCENARIO / "renew.yml")]
+    cmd += ["-e", json.dumps({"fleet_tls_days": 400, "fleet_tls_renew_days": 366})]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert fingerprint(CACHE) != before
+    served = (
+        host(APPS[0])
+        .run(
+            f"echo | openssl s_client -connect {ip(CACHE)}:6379 -CAfile {FLEET_CA} 2>/dev/null"
+            " | openssl x509 -noout -fingerprint -sha256"
+        )
+        .stdout.strip()
+    )
+    assert served == fingerprint(CACHE), "Redis must serve the reissued certificate"
+    assert redis_over(APPS[0]) == "+OK +PONG"
+    out = host(OUT).run(f"curl -sS -o /dev/null -w '%{{http_code}}' --cacert {out_trusts_the_edge} {URL}health/redis")
+    assert out.stdout == "200", out.stdout + out.stderr
+
+
 def test_a_host_removed_from_the_app_group_loses_its_access_on_the_next_run():
     """The next site run with app2 out of the app group prunes its rules; app1 keeps its access."""
     first, second = APPS
@@ -192,6 +286,6 @@ def test_a_host_removed_from_the_app_group_loses_its_access_on_the_next_run():
         assert not reachable(second, DB, port), f"{second} left the app group but still reaches {port}"
         assert reachable(first, DB, port)
     assert not reachable(second, CACHE, 6379)
-    assert reachable(first, CACHE, 6379)
+    assert redis_over(first) == "+OK +PONG"
     assert f"{ip(second)}/32" not in host(DB).run("cat /etc/postgresql/*/main/pg_hba.conf").stdout
     assert upstream_servers() == [f"{ip(first)}:{live(first)['port']}"]

@@ -49,6 +49,14 @@ def test_group_lookup_names_groups_and_lists_their_hosts_once():
     assert Group().run(["cache"], variables(), hosts=True) == []
 
 
+def test_group_lookup_of_a_host_gives_the_purposes_it_serves():
+    gmap = {"db": "data"}
+    purposes = ["edge", "app", "db", "cache"]
+    assert Group().run(purposes, variables(shipshape_groups=gmap), of="db1") == ["app", "db"]
+    assert Group().run(purposes, variables(shipshape_groups=gmap), of="app2") == ["app"]
+    assert Group().run(purposes, variables(), of="nowhere") == []
+
+
 def test_group_lookup_names_a_bad_map():
     with pytest.raises(AnsibleLookupError, match="unknown purpose"):
         Group().run(["db"], variables(shipshape_groups={"dbs": "x"}))
