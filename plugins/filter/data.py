@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from ansible.errors import AnsibleFilterError
 
@@ -16,6 +17,9 @@ description:
     CPU count, C(max_connections) and storage kind (C(ssd) or C(hdd)), in the spirit of PGTune's web profile.
   - C(redis_bytes) turns a Redis memory size (C(0), C(1048576), C(512mb), C(2gb), C(100m)) into bytes,
     with Redis's own units (C(k)=1000, C(kb)=1024, and so on).
+  - C(url_userinfo) percent-encodes a user name or password for the C(user:password@) part of a URL, every
+    character but letters, digits and C(-._~) (Jinja's C(urlencode) leaves C(/) as it is, which breaks a URL whose
+    password came from C(openssl rand -base64)).
 positional: _input
 options:
   _input:
@@ -27,11 +31,12 @@ options:
 EXAMPLES = r"""
 settings: "{{ ansible_facts.memtotal_mb | shipshape.server.pg_tune(ansible_facts.processor_vcpus, 100, 'ssd') }}"
 bytes: "{{ '256mb' | shipshape.server.redis_bytes }}"
+url: "postgresql://app:{{ postgres_app_password | shipshape.server.url_userinfo }}@db:6432/app"
 """
 
 RETURN = r"""
 _value:
-  description: A dict of PostgreSQL settings, or a number of bytes.
+  description: A dict of PostgreSQL settings, a number of bytes, or an encoded string.
   type: raw
 """
 
@@ -90,6 +95,13 @@ def redis_bytes(value):
     return int(match.group(1)) * _REDIS_UNITS[unit]
 
 
+def url_userinfo(value) -> str:
+    """Percent-encode a URL's user or password: only unreserved characters (RFC 3986) stay as they are."""
+    if not isinstance(value, str):
+        raise AnsibleFilterError(f"url_userinfo wants a string, got {type(value).__name__}")
+    return quote(value, safe="")
+
+
 class FilterModule:
     def filters(self):
-        return {"pg_tune": pg_tune, "redis_bytes": redis_bytes}
+        return {"pg_tune": pg_tune, "redis_bytes": redis_bytes, "url_userinfo": url_userinfo}

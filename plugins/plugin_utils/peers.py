@@ -52,9 +52,12 @@ def host_address(hostvars, host):
             f"no address known for {host}: gather its facts in this play or set shipshape_private_address"
         )
     try:
-        return str(ipaddress.ip_address(str(addr).strip("[]")))
+        address = ipaddress.ip_address(str(addr).strip("[]"))
     except ValueError as exc:
         raise AnsibleFilterError(f"{host}: shipshape_private_address must be one IP address, got {addr!r}") from exc
+    if address.is_unspecified or address.is_multicast:
+        raise AnsibleFilterError(f"{host}: shipshape_private_address must be one host's address, got {addr!r}")
+    return str(address)
 
 
 def render(address, form="address"):

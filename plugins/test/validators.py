@@ -5,19 +5,25 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import zoneinfo
 
 DOCUMENTATION = r"""
 name: validators
-short_description: Jinja tests for preflight checks (timezone, cidr, port, secret, redis_acl, domain)
+short_description: Jinja tests for preflight checks (timezone, cidr, address, port, secret, redis_acl, domain)
 description:
   - C(timezone) is true for an IANA timezone name known to the controller, such as C(Etc/UTC).
     Where the controller has no timezone database, it falls back to the shape of a name.
   - C(cidr) is true for an IPv4 or IPv6 network or address in CIDR notation (host bits may be set).
+  - C(address) is true for one IPv4 or IPv6 host address - no prefix length, not a wildcard (C(0.0.0.0), C(::)),
+    not multicast or broadcast - where a variable means one host (a listen address, a private address); C(cidr)
+    is for networks.
   - C(port) is true for a TCP/UDP port (1-65535) or a range C(LOW:HIGH), as int or string.
-  - C(secret) is true for a string of at least C(min_length) characters (default 24) that is not a
-    known placeholder (changeme, secret, password, ...), not one repeated character, and has no newline.
+  - C(secret) is true for a string of at least C(min_length) characters (default 24) with no newline that looks
+    generated, not typed - not a known placeholder (changeme, secret, password, ...), not a word or a pattern
+    repeated (secret-secret-secret-secret), not mostly keyboard walks (qwertyuiop, 1234567890), with at least 8
+    distinct characters and 64 bits of character entropy. C(openssl rand -base64 32) gives one.
   - C(redis_acl) is true for Redis ACL permission rules only (key and channel patterns, command and
     category grants), never user state or passwords, which the redis role writes itself.
   - C(domain) is true for a fully qualified DNS name a public CA can issue for (at least two labels of letters,
@@ -80,6 +86,17 @@ def is_cidr(value) -> bool:
 _PORT = re.compile(r"^[0-9]{1,5}(:[0-9]{1,5})?$")
 
 
+def is_address(value) -> bool:
+    """Return True for one IPv4/IPv6 host address: no prefix length, not a wildcard (0.0.0.0, ::), not multicast."""
+    if not isinstance(value, str) or value != value.strip() or "/" in value:
+        return False
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return not (address.is_unspecified or address.is_multicast or str(address) == "255.255.255.255")
+
+
 def is_port(value) -> bool:
     """Return True for a port 1-65535 or an ascending range 'LOW:HIGH'."""
     if isinstance(value, bool):
@@ -94,14 +111,55 @@ def is_port(value) -> bool:
 PLACEHOLDERS = ("changeme", "change-me", "change_me", "secret", "password", "passw0rd", "example", "default", "xxx")
 
 
+# Rows of a keyboard and runs of the alphabet and digits: a secret made of these is typed, not generated.
+WALKS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "1234567890", "abcdefghijklmnopqrstuvwxyz")
+_WALKS = (*WALKS, *(w[::-1] for w in WALKS))
+MIN_BITS = 64
+
+
+def _walked(lowered: str) -> int:
+    """How many characters of lowered lie in runs of 4 or more that follow a keyboard row or an alphabet/digit run."""
+    covered, i = 0, 0
+    while i < len(lowered):
+        end = i
+        for j in range(i + 4, len(lowered) + 1):
+            if any(lowered[i:j] in walk for walk in _WALKS):
+                end = j
+            else:
+                break
+        if end > i:
+            covered += end - i
+            i = end
+        else:
+            i += 1
+    return covered
+
+
+def _bits(value: str) -> float:
+    """Shannon estimate of the value's information: its length times the entropy of its character frequencies."""
+    counts = [value.count(c) for c in set(value)]
+    return -sum(n * math.log2(n / len(value)) for n in counts)
+
+
 def is_secret(value, min_length: int = 24) -> bool:
-    """Return True for a long enough string that is not an obvious placeholder."""
-    if not isinstance(value, str) or len(value) < int(min_length) or "\n" in value:
+    """Return True for a long enough string that looks generated: not a placeholder, not a repeated word or pattern,
+    not a keyboard walk, and with at least MIN_BITS of character entropy."""
+    if not isinstance(value, str) or len(value) < int(min_length) or "\n" in value or "\r" in value:
         return False
     lowered = value.lower()
-    if len(set(value)) < 4:
+    if any(lowered.replace(p, "") == "" or lowered.strip("0123456789-_!") == p for p in PLACEHOLDERS):
         return False
-    return not any(lowered.replace(p, "") == "" or lowered.strip("0123456789-_!") == p for p in PLACEHOLDERS)
+    # A word said again and again (secret-secret-secret-secret), or any unit repeated (abcabcabc...).
+    words = [w for w in re.split(r"[^a-z0-9]+", lowered) if w]
+    if len(words) >= 2 and len(set(words)) * 2 <= len(words):
+        return False
+    bare = re.sub(r"[^a-z0-9]", "", lowered)
+    if re.fullmatch(r"(.+?)\1+", bare):
+        return False
+    # Mostly keyboard walks (qwertyuiop, 1234567890): fewer than 12 characters left outside them.
+    if len(lowered) - _walked(lowered) < 12:
+        return False
+    return len(set(value)) >= 8 and _bits(value) >= MIN_BITS
 
 
 _ACL_TOKEN = re.compile(
@@ -135,6 +193,7 @@ class TestModule:
         return {
             "timezone": is_timezone,
             "cidr": is_cidr,
+            "address": is_address,
             "port": is_port,
             "secret": is_secret,
             "redis_acl": is_redis_acl,

@@ -15,6 +15,11 @@ CASES = {
     "short-pg-password": ({"postgres_app_password": "short-but-not-24"}, "postgres_app_password"),
     "placeholder-pg-password": ({"postgres_migration_password": "changeme" * 4}, "postgres_migration_password"),
     "empty-redis-password": ({"redis_admin_password": ""}, "redis_admin_password"),
+    "repeated-word-redis-password": ({"redis_app_password": "secret-secret-secret-secret"}, "redis_app_password"),
+    "keyboard-walk-pg-password": (
+        {"postgres_readonly_password": "qwertyuiop1234567890asdfgh"},
+        "postgres_readonly_password",
+    ),
     "maxmemory-above-host": ({"redis_maxmemory": "100000gb"}, "redis_maxmemory"),
     "unknown-eviction": ({"redis_maxmemory_policy": "evict-whatever"}, "redis_maxmemory_policy"),
     "remote-without-app-hosts": (
@@ -34,6 +39,10 @@ CASES = {
     "pool-over-limit": ({"postgres_pgbouncer_pool_size": 60}, "postgres_pgbouncer_pool_size"),
     "password-in-acl": ({"redis_app_acl": "on >hunter2 ~* +@all"}, "redis_app_acl"),
     "bad-schema-name": ({"postgres_schema": "App; DROP"}, "postgres_schema"),
+    # An address is one host: a wildcard or a network would let far more than the app hosts in.
+    "wildcard-redis-address": ({"redis_listen_address": "0.0.0.0"}, "redis_listen_address"),  # noqa: S104
+    "network-as-pg-address": ({"postgres_listen_address": "10.0.0.5/24"}, "postgres_listen_address"),
+    "newline-after-pg-address": ({"postgres_listen_address": "10.0.0.5\n"}, "postgres_listen_address"),
 }
 
 

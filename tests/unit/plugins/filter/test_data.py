@@ -1,7 +1,9 @@
+import urllib.parse
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.shipshape.server.plugins.filter.data import FilterModule, pg_tune, redis_bytes
+from ansible_collections.shipshape.server.plugins.filter.data import FilterModule, pg_tune, redis_bytes, url_userinfo
 
 
 def test_pg_tune_on_a_24_gib_two_cpu_host():
@@ -62,4 +64,30 @@ def test_redis_bytes_rejects_what_redis_would(size):
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"pg_tune", "redis_bytes"}
+    assert set(FilterModule().filters()) == {"pg_tune", "redis_bytes", "url_userinfo"}
+
+
+@pytest.mark.parametrize(
+    ("value", "encoded"),
+    [
+        ("plain", "plain"),
+        ("a/b+c=d", "a%2Fb%2Bc%3Dd"),
+        ("p@ss:w?rd#x", "p%40ss%3Aw%3Frd%23x"),
+        ("sp ace%", "sp%20ace%25"),
+        ("-._~", "-._~"),
+    ],
+)
+def test_url_userinfo_encodes_everything_but_unreserved_characters(value, encoded):
+    assert url_userinfo(value) == encoded
+    assert urllib.parse.unquote(url_userinfo(value)) == value
+
+
+def test_url_userinfo_survives_a_url_parser():
+    password = "HIUqWGaQ/aJEd9jX+WWA3s@Qmb:fr3n?sn8#wa="  # noqa: S105 - a test value
+    url = urllib.parse.urlsplit(f"postgresql://app:{url_userinfo(password)}@db:6432/app")
+    assert (urllib.parse.unquote(url.password), url.hostname, url.port, url.path) == (password, "db", 6432, "/app")
+
+
+def test_url_userinfo_wants_a_string():
+    with pytest.raises(AnsibleFilterError):
+        url_userinfo(None)

@@ -15,6 +15,7 @@ HOSTVARS = {
     "v6": {"shipshape_private_address": "fd00::7"},
     "bare": {},
     "net": {"shipshape_private_address": "10.0.0.0/24"},
+    "any": {"shipshape_private_address": "0.0.0.0"},  # noqa: S104 - refused, not bound
 }
 GROUPS = {"app": ["app2", "app1", "db1"], "data": ["db1"], "empty": [], "odd": ["bare"], "wide": ["net"]}
 
@@ -95,3 +96,8 @@ def test_cloudflare_ranges_are_networks_of_both_families_and_take_no_terms():
     assert {n.version for n in nets} == {4, 6} and len(set(ranges)) == len(ranges) >= 20
     with pytest.raises(AnsibleLookupError):
         CloudflareRanges().run(["x"])
+
+
+def test_a_wildcard_is_not_a_private_address():
+    with pytest.raises(AnsibleFilterError, match="one host's address"):
+        group_addresses("anyone", {"anyone": ["any"]}, HOSTVARS)

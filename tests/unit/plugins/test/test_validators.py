@@ -1,9 +1,13 @@
+import re
+from pathlib import Path
+
 import pytest
 
 from ansible_collections.shipshape.server.plugins.test.validators import (
     TestModule as Validators,
 )
 from ansible_collections.shipshape.server.plugins.test.validators import (
+    is_address,
     is_cidr,
     is_domain,
     is_port,
@@ -57,6 +61,7 @@ def test_plugin_exposes_the_tests():
         "cidr": is_cidr,
         "port": is_port,
         "secret": is_secret,
+        "address": is_address,
         "redis_acl": is_redis_acl,
         "domain": is_domain,
     }
@@ -64,7 +69,7 @@ def test_plugin_exposes_the_tests():
 
 @pytest.mark.parametrize(
     "value",
-    ["Zx8qT2mV9pL4rS7wK1nB6cY3", "correct-horse-battery-staple-42", "a" * 3 + "bcdefghijklmnopqrstuvwxyz"],
+    ["Zx8qT2mV9pL4rS7wK1nB6cY3", "correct-horse-battery-staple-42", "HIUqWGaQaJEd9jXWWA3sQmbfr3nsn8waFjFLFhY+mNk="],
 )
 def test_secret_accepts_long_random_strings(value):
     assert is_secret(value)
@@ -81,6 +86,15 @@ def test_secret_accepts_long_random_strings(value):
         None,
         12345678901234567890123456,
         "Zx8qT2mV9pL4rS7wK1nB6cY3\nmore",
+        "Zx8qT2mV9pL4rS7wK1nB6cY3\r",
+        # Typed, not generated: a repeated word, a repeated unit, keyboard walks, the alphabet.
+        "secret-secret-secret-secret",
+        "hunter2-hunter2-hunter2-hunter2",
+        "abcabcabcabcabcabcabcabcabc",
+        "qwertyuiopasdfghjkl1234567890",
+        "1234567890qwertyuiop-0987654321",
+        "a" * 3 + "bcdefghijklmnopqrstuvwxyz",
+        "aaaaaaaaaaaabbbbbbbbbbbbbcccccccccc",
     ],
 )
 def test_secret_rejects_empty_short_placeholders_and_junk(value):
@@ -131,3 +145,43 @@ def test_domain_accepts_fully_qualified_names(name):
 )
 def test_domain_rejects_bad_names(name):
     assert not is_domain(name)
+
+
+def test_every_secret_the_scenarios_use_passes():
+    """The test bed's own secrets are generated-looking: a stricter rule must not lock the scenarios out."""
+    root = Path(__file__).resolve().parents[4]
+    pattern = re.compile(r"^\s+(\w*(?:password|secret|token|passphrase))\w*:\s*([^\s{\"']\S+)\s*$", re.M)
+    found = {}
+    for path in root.glob("molecule/*/molecule.yml"):
+        found |= {f"{path.parent.name}.{m[1]}": m[2] for m in pattern.finditer(path.read_text())}
+    assert len(found) > 10
+    assert [k for k, v in found.items() if not is_secret(v, 24)] == []
+
+
+@pytest.mark.parametrize("value", ["10.0.0.5", "192.168.1.20", "fd00::7", "2001:db8::1", "127.0.0.1"])
+def test_address_accepts_one_host(value):
+    assert is_address(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0.0.0.0",  # noqa: S104 - refused, not bound
+        "::",
+        "0.0.0.0/0",
+        "10.0.0.5/24",
+        "10.0.0.5/32",
+        "10.0.0.0/8",
+        "224.0.0.1",
+        "255.255.255.255",
+        "10.0.0.5\n",
+        " 10.0.0.5",
+        "[fd00::7]",
+        "db.example.com",
+        "",
+        None,
+        167772165,
+    ],
+)
+def test_address_refuses_networks_wildcards_and_junk(value):
+    assert not is_address(value)

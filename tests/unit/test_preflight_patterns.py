@@ -1,0 +1,25 @@
+"""Preflight patterns end with \\Z, never $: Python's $ also matches before a trailing newline, which would let
+"value\\n" through into a config file."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = sorted([*ROOT.glob("roles/*/tasks/*.yml"), *ROOT.glob("roles/*/vars/*.yml"), *ROOT.glob("playbooks/*.yml")])
+DOLLAR_END = re.compile(r"""(?:\bmatch\(|'match',\s*)'[^']*\$'""")
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_match_pattern_ends_with_a_dollar(path):
+    hits = [
+        f"{n}: {line.strip()}" for n, line in enumerate(path.read_text().splitlines(), 1) if DOLLAR_END.search(line)
+    ]
+    assert not hits, "end the pattern with \\Z:\n" + "\n".join(hits)
+
+
+def test_the_rule_catches_a_dollar_and_lets_z_through():
+    assert DOLLAR_END.search("x is match('^[a-z]+$')")
+    assert DOLLAR_END.search("reject('match', '^[0-9]+$')")
+    assert not DOLLAR_END.search("x is match('^[a-z]+\\Z')")
