@@ -19,6 +19,7 @@ description:
   - C(address) is true for one IPv4 or IPv6 host address - no prefix length, not a wildcard (C(0.0.0.0), C(::)),
     not multicast or broadcast - where a variable means one host (a listen address, a private address); C(cidr)
     is for networks.
+  - C(in_networks) is true for an address inside one of the networks given as its argument (CIDRs or addresses).
   - C(port) is true for a TCP/UDP port (1-65535) or a range C(LOW:HIGH), as int or string.
   - C(secret) is true for a string of at least C(min_length) characters (default 24) with no newline that looks
     generated, not typed - not a known placeholder (changeme, secret, password, ...), not a word or a pattern
@@ -95,6 +96,21 @@ def is_address(value) -> bool:
     except ValueError:
         return False
     return not (address.is_unspecified or address.is_multicast or str(address) == "255.255.255.255")
+
+
+def in_networks(value, networks) -> bool:
+    """Return True when the address value lies in one of the networks (CIDRs or addresses)."""
+    try:
+        address = ipaddress.ip_address(str(value).strip("[]"))
+    except ValueError:
+        return False
+    for network in networks or []:
+        try:
+            if address in ipaddress.ip_network(str(network), strict=False):
+                return True
+        except (ValueError, TypeError):
+            continue
+    return False
 
 
 def is_port(value) -> bool:
@@ -194,6 +210,7 @@ class TestModule:
             "timezone": is_timezone,
             "cidr": is_cidr,
             "address": is_address,
+            "in_networks": in_networks,
             "port": is_port,
             "secret": is_secret,
             "redis_acl": is_redis_acl,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import EPHEMERAL
+from conftest import EPHEMERAL, playbook
 
 ROOT = Path(__file__).resolve().parents[3]
 FRESH = "site-fresh"
@@ -139,3 +139,27 @@ def test_the_cloud_example_derives_the_five_groups_from_host_tags():
     assert groups["db"] == ["i-0d4data"] and groups["cache"] == ["i-0d4data"] and groups["monitoring"] == ["i-0e5mon"]
     assert "i-0f6bastion" in groups["ungrouped"]
     assert "WARNING" not in out.stderr, out.stderr
+
+
+LOCKOUTS = {
+    # sshd and the firewall would move away from the port this run is connected to.
+    "ssh-port-the-controller-does-not-use": ({"ssh_port": 2222}, "firewall_ssh_port"),
+    # SSH open to a network the controller is not in (and not an admin network).
+    "ssh-sources-without-the-controller": (
+        {"firewall_ssh_sources": ["10.99.0.0/16"], "firewall_admin_cidrs": []},
+        "firewall_ssh_sources",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", LOCKOUTS)
+def test_a_plan_that_would_cut_the_controllers_own_connection_is_refused_with_nothing_changed(case):
+    """Seen over SSH as in production: the preflight compares the plan with the connection it came in on."""
+    bad, names = LOCKOUTS[case]
+    run = playbook("preflight.yml", **bad)
+    assert run.returncode != 0, run.stdout[-3000:]
+    out = run.stdout + run.stderr
+    assert "lock itself out" in out or "stop listening where this run logs in" in out, out[-3000:]
+    assert names in out, out[-3000:]
+    recap = [line for line in run.stdout.splitlines() if " changed=" in line]
+    assert recap and all(" changed=0 " in line for line in recap), recap

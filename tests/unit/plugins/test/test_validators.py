@@ -7,6 +7,7 @@ from ansible_collections.shipshape.server.plugins.test.validators import (
     TestModule as Validators,
 )
 from ansible_collections.shipshape.server.plugins.test.validators import (
+    in_networks,
     is_address,
     is_cidr,
     is_domain,
@@ -62,6 +63,7 @@ def test_plugin_exposes_the_tests():
         "port": is_port,
         "secret": is_secret,
         "address": is_address,
+        "in_networks": in_networks,
         "redis_acl": is_redis_acl,
         "domain": is_domain,
     }
@@ -185,3 +187,12 @@ def test_address_accepts_one_host(value):
 )
 def test_address_refuses_networks_wildcards_and_junk(value):
     assert not is_address(value)
+
+
+def test_in_networks_finds_an_address_in_cidrs_or_addresses():
+    assert in_networks("10.0.0.5", ["192.168.0.0/16", "10.0.0.0/24"])
+    assert in_networks("172.18.0.1", ["172.18.0.1/32"])
+    assert in_networks("fd00::7", ["fd00::/8"])
+    assert not in_networks("10.0.1.5", ["10.0.0.0/24", "not-a-cidr"])
+    assert not in_networks("nonsense", ["0.0.0.0/0"])
+    assert not in_networks("10.0.0.5", [])
