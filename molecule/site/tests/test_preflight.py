@@ -143,10 +143,10 @@ def test_the_cloud_example_derives_the_five_groups_from_host_tags():
 
 LOCKOUTS = {
     # sshd and the firewall would move away from the port this run is connected to.
-    "ssh-port-the-controller-does-not-use": ({"ssh_port": 2222}, "firewall_ssh_port"),
+    "ssh-port-the-controller-does-not-use": ({"ssh_port": 2222}, "ssh_port"),
     # SSH open to a network the controller is not in (and not an admin network).
     "ssh-sources-without-the-controller": (
-        {"firewall_ssh_sources": ["10.99.0.0/16"], "firewall_admin_cidrs": []},
+        {"firewall_ssh_sources": ["10.99.0.0/16"], "firewall_admin_cidrs": ["10.98.0.0/16"]},
         "firewall_ssh_sources",
     ),
 }
