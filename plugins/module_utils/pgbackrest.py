@@ -170,3 +170,17 @@ def verify_problem(label: str, rc: int, report: str) -> str | None:
         return None
     detail = "; ".join(counts + files[:3]) or " | ".join(line.strip() for line in report.splitlines()[-3:])
     return f"backup {label}: pgbackrest verify found the backup invalid: {detail}"
+
+
+DRILL_MARGIN = 1.1
+
+
+def space_problem(label: str, size: int, free: int, where: str) -> str | None:
+    """A restore needs the backup's full size (and 10% more) free where it lands; refuse before writing anything."""
+    need = int(size * DRILL_MARGIN)
+    if free >= need:
+        return None
+    return (
+        f"backup {label}: the drill needs {need // 2**20} MiB (the backup's size and 10%) on {where}, "
+        f"which has {free // 2**20} MiB free; nothing was restored"
+    )

@@ -15,7 +15,8 @@ description:
     newest backup's manifest or data files, or any WAL segment from its start to the newest archived one, is missing.
   - Runs C(pgbackrest verify) on the newest backup, which reads every file back and checks its checksum.
   - With O(drill=true), restores the newest backup into a scratch data directory, starts it on a spare port with
-    archiving off and no TCP listener, runs O(drill_checks), then stops and removes it.
+    archiving off and no TCP listener, runs O(drill_checks), then stops and removes it. The drill refuses to start
+    when the scratch directory's file system has less free space than the backup's size and 10%.
   - Run it as the user pgBackRest runs as (C(become_user=postgres)).
 version_added: 0.1.0
 author: shipshape.server developers
@@ -203,6 +204,10 @@ class Verifier:
         pg_ctl = f"/usr/lib/postgresql/{version}/bin/pg_ctl"
         label = backup["label"]
         shutil.rmtree(path, ignore_errors=True)
+        parent = os.path.dirname(path.rstrip("/")) or "/"
+        problem = pgb.space_problem(label, int(backup["info"]["size"]), shutil.disk_usage(parent).free, parent)
+        if problem:
+            raise pgb.BackupProblem(problem)
         os.makedirs(path, mode=0o700)
         try:
             rc, out, err = self.pgbackrest(

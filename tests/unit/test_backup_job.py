@@ -53,3 +53,37 @@ def test_a_job_that_never_succeeded_reports_zero(job, tmp_path):
 def test_no_temporary_files_are_left_for_the_collector(job, tmp_path):
     job.write_metrics("redis", True, 0.5, 1)
     assert [p.name for p in tmp_path.iterdir()] == ["shipshape_backup_redis.prom"]
+
+
+def test_wal_metrics_count_the_queue_and_each_dropped_segment_once(job, tmp_path, monkeypatch):
+    status = tmp_path / "pgdata" / "pg_wal" / "archive_status"
+    status.mkdir(parents=True)
+    for name, size in (("000000010000000000000003", 100), ("000000010000000000000004", 50)):
+        (status.parent / name).write_bytes(b"x" * size)
+        (status / f"{name}.ready").touch()
+    (status.parent / "000000010000000000000002").write_bytes(b"x" * 70)
+    (status / "000000010000000000000002.done").touch()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    drop = "P00   WARN: dropped WAL file '00000001000000000000000{}' because archive queue exceeded 64MB"
+    # The async process and the archive-push command both log a drop: counted once.
+    (logs / "db1-archive-push-async.log").write_text(f"{drop.format(1)}\n{drop.format(2)}\nINFO: pushed\n")
+    (logs / "db1-archive-push.log").write_text(f"{drop.format(2)}\n")
+    monkeypatch.setattr(job, "run", lambda cmd: "1764000000 3\n")
+    lines = job.wal_metrics(str(tmp_path / "pgdata"), "db1", logs)
+    values = {
+        line.split("{", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in lines if line and not line.startswith("#")
+    }
+    assert values["shipshape_backup_wal_queue_bytes"] == 150
+    assert values["shipshape_backup_wal_dropped_segments"] == 2
+    assert values["shipshape_backup_wal_last_archived_timestamp_seconds"] == 1764000000
+    assert values["shipshape_backup_wal_archive_failures_total"] == 3
+    assert all('{stanza="db1"}' in line for line in lines if not line.startswith("#"))
+
+
+def test_the_wal_job_reads_the_data_directory_from_pgbackrests_own_config(job, tmp_path):
+    conf = tmp_path / "pgbackrest.conf"
+    conf.write_text("[global]\nrepo1-type=s3\n\n[db1]\npg1-path=/var/lib/postgresql/15/main\n")
+    assert job.stanza_pgdata("db1", conf) == "/var/lib/postgresql/15/main"
+    with pytest.raises(RuntimeError, match="no pg1-path for stanza other"):
+        job.stanza_pgdata("other", conf)

@@ -67,5 +67,5 @@ def metrics(db, job):
 
 def wait_archived(db):
     """Switch WAL and wait until it is in the repository (pgbackrest check does both)."""
-    out = db.run("sudo -u postgres pgbackrest --stanza=main check")
+    out = db.run("sudo -u postgres pgbackrest --stanza=backup-db check")
     assert out.rc == 0, out.stderr

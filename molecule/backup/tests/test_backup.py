@@ -62,10 +62,31 @@ def test_disaster_restore_of_the_latest_state_matches_the_original(db):
     assert sql(db, CHECKSUM + " FROM ledger") == original
 
 
+def test_a_restore_that_fails_its_checks_puts_the_previous_cluster_back_and_serves_it(db):
+    target = sql(db, "SELECT now()")
+    time.sleep(1.5)
+    sql(db, "CREATE TABLE marker (note text)")
+    sql(db, "INSERT INTO marker VALUES ('written after the target')")
+    wait_archived(db)
+    before = sql(db, CHECKSUM + " FROM ledger")
+    # The restored cluster (before the marker) fails a check that only the current one passes.
+    check = {"name": "marker", "database": "app", "sql": "SELECT count(*) FROM pg_tables WHERE tablename = 'marker'"}
+    run = playbook(
+        "restore.yml", restore_confirm="backup-db", restore_target_time=target, restore_checks=[check | {"expected": 1}]
+    )
+    out = run.stdout + run.stderr
+    assert run.returncode != 0, out[-3000:]
+    assert "The previous cluster is back and PostgreSQL runs on it" in out, out[-3000:]
+    assert sql(db, "SELECT note FROM marker") == "written after the target"
+    assert sql(db, CHECKSUM + " FROM ledger") == before
+    assert not db.file("/var/lib/postgresql/15/main.before-restore").exists
+    sql(db, "DROP TABLE marker")
+
+
 @pytest.fixture
 def fresh_full_backup(db):
     assert start_unit(db, "shipshape-backup-postgres@full.service").rc == 0
-    return db.run("sudo -u postgres pgbackrest --stanza=main --output=json info").stdout
+    return db.run("sudo -u postgres pgbackrest --stanza=backup-db --output=json info").stdout
 
 
 def test_backup_verify_drills_then_names_the_backup_missing_a_file(db, s3, fresh_full_backup):
@@ -77,9 +98,9 @@ def test_backup_verify_drills_then_names_the_backup_missing_a_file(db, s3, fresh
     label = max(json.loads(fresh_full_backup)[0]["backup"], key=lambda b: b["timestamp"]["stop"])["label"]
     keys = [
         o["Key"]
-        for o in s3.list_objects_v2(Bucket="shipshape-backups", Prefix=f"pgbackrest/backup/main/{label}/pg_data/base/")[
-            "Contents"
-        ]
+        for o in s3.list_objects_v2(
+            Bucket="shipshape-backups", Prefix=f"pgbackrest/backup/backup-db/{label}/pg_data/base/"
+        )["Contents"]
     ]
     victim = keys[len(keys) // 2]
     body = s3.get_object(Bucket="shipshape-backups", Key=victim)["Body"].read()
@@ -105,8 +126,9 @@ def test_s3_unreachable_fails_the_unit_counts_the_failure_and_postgres_keeps_ser
         assert "failed" in db.run("systemctl is-failed shipshape-backup-postgres@diff.service").stdout
         m = metrics(db, "postgres-diff")
         assert m["failures_total"] == failures + 1 and m["last_run_success"] == 0
+        rows = int(sql(db, "SELECT count(*) FROM ledger"))
         insert(db, 5, rows=1)
-        assert sql(db, "SELECT count(*) FROM ledger") == "31"
+        assert sql(db, "SELECT count(*) FROM ledger") == str(rows + 1)
     finally:
         assert s3_host.run("systemctl start weed-s3").rc == 0
         time.sleep(2)
@@ -122,11 +144,70 @@ def test_redis_snapshot_restores_onto_a_fresh_redis(db):
     assert db.run("systemctl stop redis-server && rm -rf /var/lib/redis/dump.rdb /var/lib/redis/appendonlydir").rc == 0
     assert db.run("systemctl start redis-server").rc == 0
     assert db.run(f"{admin} DBSIZE").stdout.strip() == "0"
-    run = playbook("restore.yml", restore_confirm="backup-db", restore_redis=True, restore_postgres=False)
+    postgres_started = sql(db, "SELECT pg_postmaster_start_time()")
+    ledger = sql(db, CHECKSUM + " FROM ledger")
+    # Asking for Redis alone restores Redis alone: PostgreSQL is neither stopped nor restored.
+    run = playbook("restore.yml", restore_confirm="backup-db", restore_redis=True)
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    assert sql(db, "SELECT pg_postmaster_start_time()") == postgres_started
+    assert sql(db, CHECKSUM + " FROM ledger") == ledger
     for _ in range(30):
         if db.run(f"{admin} PING").stdout.strip() == "PONG":
             break
         time.sleep(1)
     assert db.run(f"{admin} --scan --pattern 'snap:*' | wc -l").stdout.strip() == "200"
     assert db.run(f"{admin} GET snap:123").stdout.strip() == "value-123"
+
+
+def test_a_failed_redis_restore_puts_the_previous_data_back_and_redis_serves_it(db):
+    admin = "REDISCLI_AUTH=rds-adm-J7p2Xv9Lq4Bn6Tk1Zm8Wc5 redis-cli --user admin --no-auth-warning"
+    assert db.run(f"{admin} SET only:here kept").rc == 0
+    assert db.run(f"{admin} BGSAVE").rc == 0
+    time.sleep(2)
+    # No copy of that day in S3: the fetch fails after Redis was stopped and its files moved aside.
+    run = playbook("restore.yml", restore_confirm="backup-db", restore_redis=True, restore_redis_date="2001-01-01")
+    out = run.stdout + run.stderr
+    assert run.returncode != 0, out[-3000:]
+    assert "The previous files are back and Redis runs on them" in out, out[-3000:]
+    for _ in range(30):
+        if db.run(f"{admin} PING").stdout.strip() == "PONG":
+            break
+        time.sleep(1)
+    assert db.run(f"{admin} GET only:here").stdout.strip() == "kept"
+    assert not db.file("/var/lib/redis/before-restore").exists
+
+
+def wal_ready(db):
+    out = db.run("ls /var/lib/postgresql/15/main/pg_wal/archive_status/ | grep -c '[.]ready$' || true").stdout
+    return int(out.strip() or 0)
+
+
+def test_with_s3_down_under_writes_pg_wal_stays_under_the_queue_limit_and_postgres_keeps_serving(db, s3_host):
+    """backup_wal_queue_max is 64MiB here (four segments): past it pgBackRest drops the queue, and says so."""
+    segment = 16 * 2**20
+    assert s3_host.run("systemctl stop weed-s3").rc == 0
+    try:
+        most = 0
+        deadline = time.monotonic() + 240
+        dropped = 0
+        while time.monotonic() < deadline and not dropped:
+            for _ in range(3):
+                insert(db, 6, rows=100)
+                sql(db, "SELECT pg_switch_wal()")
+            most = max(most, wal_ready(db))
+            assert db.run("systemctl start shipshape-backup-wal.service").rc == 0
+            dropped = metrics(db, "wal")["wal_dropped_segments"]
+            time.sleep(2)
+        assert dropped > 0, "pgBackRest never dropped the queue"
+        # The queue limit plus the segments PostgreSQL completed while the drop was decided.
+        assert most * segment <= 64 * 2**20 + 4 * segment, most
+        m = metrics(db, "wal")
+        assert m["wal_queue_bytes"] <= 64 * 2**20 + 4 * segment
+        rows = int(sql(db, "SELECT count(*) FROM ledger"))
+        insert(db, 7, rows=1)
+        assert sql(db, "SELECT count(*) FROM ledger") == str(rows + 1)
+    finally:
+        assert s3_host.run("systemctl start weed-s3").rc == 0
+        time.sleep(2)
+    # Archiving resumes once S3 is back.
+    wait_archived(db)

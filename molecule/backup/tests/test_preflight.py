@@ -21,6 +21,10 @@ CASES = {
     "archive-timeout-too-long": ({"backup_archive_timeout": 600}, "backup_archive_timeout"),
     "unreadable-schedule": ({"backup_diff_schedule": "every other tuesday"}, "backup_diff_schedule"),
     "redis-without-password": ({"backup_redis": True, "backup_redis_password": ""}, "backup_redis_password"),
+    "stanza-with-a-newline": ({"backup_stanza": "db1\n[global]"}, "backup_stanza"),
+    "stanza-with-a-path": ({"backup_stanza": "../other"}, "backup_stanza"),
+    "wal-queue-without-a-unit": ({"backup_wal_queue_max": "1024"}, "backup_wal_queue_max"),
+    "wal-queue-too-small": ({"backup_wal_queue_max": "16MiB"}, "backup_wal_queue_max"),
     "nothing-to-back-up": ({"backup_postgres": False, "backup_redis": False}, "backup_postgres"),
 }
 

@@ -246,7 +246,9 @@ def keys(s3, prefix):
 def test_postgresql_and_redis_backups_of_the_db_and_cache_hosts_land_in_s3(s3):
     run = playbook("backup.yml", backup_type="full")
     assert run.returncode == 0, run.stdout[-4000:]
-    assert any("/backup/main/" in k and k.endswith("F/backup.manifest") for k in keys(s3, "pgbackrest/")), keys(s3, "")
+    assert any("/backup/site-db/" in k and k.endswith("F/backup.manifest") for k in keys(s3, "pgbackrest/")), keys(
+        s3, ""
+    )
     assert any(k.endswith(".rdb") or ".rdb" in k for k in keys(s3, "redis/")), keys(s3, "")
     # Redis runs on the cache host only: the db host has no Redis job, the cache host no pgBackRest.
     assert host(DB).run("systemctl cat shipshape-backup-redis.service").rc != 0

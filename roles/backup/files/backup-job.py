@@ -6,6 +6,7 @@
   backup-job postgres full|diff [--stanza S]   pgBackRest backup, as the postgres user
   backup-job redis                             BGSAVE, then dump.rdb and the AOF files to S3, then prune
   backup-job redis-fetch DIR [--date D]        the newest (or D's) Redis copy of this host from S3 into DIR
+  backup-job wal [--stanza S]                  WAL archiving's state, every minute: queue, drops, last archived
 
 Writes METRICS_DIR/shipshape_backup_<job>.prom: last success time, last duration, last size, failures
 (a counter kept across runs), and whether the last run succeeded. Exits non-zero when the job failed,
@@ -46,6 +47,82 @@ def postgres(kind: str, stanza: str) -> int:
     backups = info[0].get("backup") or []
     newest = max(backups, key=lambda b: b["timestamp"]["stop"])
     return int(newest["info"]["repository"]["delta"])
+
+
+WAL_DROPPED = "dropped WAL file '"
+
+
+def stanza_pgdata(stanza: str, conf: Path = Path("/etc/pgbackrest/pgbackrest.conf")) -> str:
+    """The stanza's data directory, as pgBackRest's own configuration names it."""
+    parser = configparser.ConfigParser(interpolation=None)
+    if not parser.read(conf) or not parser.has_option(stanza, "pg1-path"):
+        raise RuntimeError(f"{conf} has no pg1-path for stanza {stanza}")
+    return parser[stanza]["pg1-path"]
+
+
+def wal_metrics(pgdata: str, stanza: str, logs: Path = Path("/var/log/pgbackrest")) -> list[str]:
+    """Metrics of WAL archiving: what waits for S3, what pgBackRest dropped, when it last archived."""
+    status = Path(pgdata) / "pg_wal" / "archive_status"
+    queue = 0
+    for ready in status.glob("*.ready"):
+        segment = status.parent / ready.name[: -len(".ready")]
+        try:
+            queue += segment.stat().st_size
+        except OSError:
+            pass
+    dropped: set[str] = set()
+    for log in (logs / f"{stanza}-archive-push-async.log", logs / f"{stanza}-archive-push.log"):
+        try:
+            text = log.read_text(errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if WAL_DROPPED in line:
+                dropped.add(line.split(WAL_DROPPED, 1)[1].split("'", 1)[0])
+    archived, failed = "0", "0"
+    try:
+        out = run(
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                "psql",
+                "-XAtq",
+                "-F",
+                " ",
+                "-c",
+                "SELECT coalesce(extract(epoch FROM last_archived_time)::bigint, 0), failed_count"
+                " FROM pg_stat_archiver",
+            ]
+        ).split()
+        archived, failed = out[0], out[1]
+    except (RuntimeError, IndexError):
+        pass
+    label = f'{{stanza="{stanza}"}}'
+    return [
+        "# HELP shipshape_backup_wal_queue_bytes WAL segments waiting for the repository (pg_wal .ready files).",
+        "# TYPE shipshape_backup_wal_queue_bytes gauge",
+        f"shipshape_backup_wal_queue_bytes{label} {queue}",
+        "# HELP shipshape_backup_wal_dropped_segments WAL segments pgBackRest dropped at the queue limit "
+        "(in the current logs): point-in-time recovery has a gap until the next backup.",
+        "# TYPE shipshape_backup_wal_dropped_segments gauge",
+        f"shipshape_backup_wal_dropped_segments{label} {len(dropped)}",
+        "# HELP shipshape_backup_wal_last_archived_timestamp_seconds When PostgreSQL last archived a segment.",
+        "# TYPE shipshape_backup_wal_last_archived_timestamp_seconds gauge",
+        f"shipshape_backup_wal_last_archived_timestamp_seconds{label} {archived}",
+        "# HELP shipshape_backup_wal_archive_failures_total Failed archive_command runs (pg_stat_archiver).",
+        "# TYPE shipshape_backup_wal_archive_failures_total counter",
+        f"shipshape_backup_wal_archive_failures_total{label} {failed}",
+    ]
+
+
+def write_prom(path: Path, lines: list[str]) -> None:
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=METRICS_DIR, delete=False, prefix=".backup-job-") as tmp:
+        tmp.write("\n".join(lines) + "\n")
+    os.chmod(tmp.name, 0o644)
+    os.replace(tmp.name, path)
 
 
 def redis_settings():
@@ -186,24 +263,26 @@ def write_metrics(job: str, ok: bool, duration: float, size: int | None) -> None
         "# TYPE shipshape_backup_last_run_success gauge",
         f"shipshape_backup_last_run_success{label} {1 if ok else 0}",
     ]
-    METRICS_DIR.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=METRICS_DIR, delete=False, prefix=".backup-job-") as tmp:
-        tmp.write("\n".join(lines) + "\n")
-    os.chmod(tmp.name, 0o644)
-    os.replace(tmp.name, path)
+    write_prom(path, lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=["postgres", "redis", "redis-fetch"])
+    parser.add_argument("kind", choices=["postgres", "redis", "redis-fetch", "wal"])
     parser.add_argument(
-        "arg", nargs="?", default="diff", help="full|diff|incr for postgres; the target directory for redis-fetch"
+        "arg",
+        nargs="?",
+        default="diff",
+        help="full|diff|incr for postgres; the target directory for redis-fetch",
     )
     parser.add_argument("--stanza", default="main")
     parser.add_argument("--date", help="redis-fetch: the copy of this day (YYYY-MM-DD) instead of the newest")
     args = parser.parse_args()
     if args.kind == "redis-fetch":
         redis_fetch(args.arg, args.date)
+        return 0
+    if args.kind == "wal":
+        write_prom(METRICS_DIR / "shipshape_backup_wal.prom", wal_metrics(stanza_pgdata(args.stanza), args.stanza))
         return 0
     args.type = args.arg
     if args.kind == "postgres" and args.type not in ("full", "diff", "incr"):

@@ -174,3 +174,9 @@ def test_clean_verify_report_is_no_problem():
 
 def test_verify_failing_outright_is_a_problem():
     assert "ERROR" in pgb.verify_problem("L", 1, "P00  ERROR: [039]: HTTP request failed\n")
+
+
+def test_space_problem_wants_the_backup_size_and_a_margin():
+    assert pgb.space_problem("L", 1000 * 2**20, 1200 * 2**20, "/var/lib/postgresql") is None
+    problem = pgb.space_problem("L", 1000 * 2**20, 1050 * 2**20, "/var/lib/postgresql")
+    assert "backup L" in problem and "1100 MiB" in problem and "1050 MiB free" in problem

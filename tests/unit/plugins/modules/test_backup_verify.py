@@ -142,3 +142,13 @@ def test_check_mode_skips_the_drill(tmp_path, monkeypatch):
     done = run(module, monkeypatch, *complete_repository())
     assert not done.failed and "drill" not in done.result
     assert not any("restore" in c for c in module.commands)
+
+
+def test_the_drill_refuses_to_start_without_room_for_the_restore(tmp_path, monkeypatch):
+    module = FakeModule(tmp_path, drill=True)
+    free = int(NEWEST["info"]["size"] * 1.05)
+    monkeypatch.setattr(backup_verify.shutil, "disk_usage", lambda path: type("U", (), {"free": free})())
+    done = run(module, monkeypatch, *complete_repository())
+    assert done.failed and "the drill needs" in done.result["msg"] and NEWEST["label"] in done.result["msg"]
+    assert not any("restore" in c for c in module.commands), module.commands
+    assert not (tmp_path / "drill").exists()
