@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from urllib.parse import quote
 
@@ -20,6 +23,11 @@ description:
   - C(url_userinfo) percent-encodes a user name or password for the C(user:password@) part of a URL, every
     character but letters, digits and C(-._~) (Jinja's C(urlencode) leaves C(/) as it is, which breaks a URL whose
     password came from C(openssl rand -base64)).
+  - C(scram_sha256) computes, on the controller, the SCRAM-SHA-256 verifier PostgreSQL stores for a password
+    (C(SCRAM-SHA-256$4096:salt$StoredKey:ServerKey), RFC 5802/7677), so only the verifier travels to the server and
+    its statement log. The salt is derived from the password and the role name given as the argument (HMAC-SHA-256),
+    so the same password gives the same verifier and a second run changes nothing; a new password gives a new salt.
+    Passwords must be printable ASCII (PostgreSQL would SASLprep anything else).
 positional: _input
 options:
   _input:
@@ -32,6 +40,7 @@ EXAMPLES = r"""
 settings: "{{ ansible_facts.memtotal_mb | shipshape.server.pg_tune(ansible_facts.processor_vcpus, 100, 'ssd') }}"
 bytes: "{{ '256mb' | shipshape.server.redis_bytes }}"
 url: "postgresql://app:{{ postgres_app_password | shipshape.server.url_userinfo }}@db:6432/app"
+verifier: "{{ postgres_app_password | shipshape.server.scram_sha256('db1/app') }}"
 """
 
 RETURN = r"""
@@ -102,6 +111,37 @@ def url_userinfo(value) -> str:
     return quote(value, safe="")
 
 
+SCRAM_ITERATIONS = 4096
+
+
+def scram_sha256(password, salt_context, iterations=SCRAM_ITERATIONS) -> str:
+    """PostgreSQL's SCRAM-SHA-256 verifier of password, with a salt derived from it and salt_context."""
+    password, context = str(password), str(salt_context)
+    if not password or not re.fullmatch(r"[\x20-\x7e]+", password):
+        raise AnsibleFilterError("scram_sha256: the password must be non-empty printable ASCII")
+    raw = password.encode()
+    salt = hmac.new(raw, b"shipshape.server scram salt\0" + context.encode(), hashlib.sha256).digest()[:16]
+    return scram_verifier(raw, salt, int(iterations))
+
+
+def scram_verifier(raw: bytes, salt: bytes, iterations: int) -> str:
+    """The verifier (RFC 5802 section 3) of a password's bytes and a salt, in pg_authid's form."""
+    salted = hashlib.pbkdf2_hmac("sha256", raw, salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
 class FilterModule:
     def filters(self):
-        return {"pg_tune": pg_tune, "redis_bytes": redis_bytes, "url_userinfo": url_userinfo}
+        return {
+            "pg_tune": pg_tune,
+            "redis_bytes": redis_bytes,
+            "url_userinfo": url_userinfo,
+            "scram_sha256": scram_sha256,
+        }

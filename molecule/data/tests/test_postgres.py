@@ -1,8 +1,10 @@
 """PostgreSQL and PgBouncer, judged from the app host, an outsider, and the server's own views."""
 
+import importlib.util
 import re
 import shlex
 import time
+from pathlib import Path
 
 import pytest
 from conftest import DB_HOSTS, OUTSIDER, USERS, host, psql, superuser
@@ -156,6 +158,25 @@ def test_slow_queries_and_connections_are_logged(app_host, db):
     assert "connection authorized: user=app database=app" in log
 
 
+def controller_verifier(password, context):
+    """The verifier the shipshape.server.scram_sha256 filter computes on the controller."""
+    path = Path(__file__).resolve().parents[3] / "plugins" / "filter" / "data.py"
+    spec = importlib.util.spec_from_file_location("shipshape_data_filters", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.scram_sha256(password, context)
+
+
+def test_passwords_reach_the_server_only_as_verifiers_computed_on_the_controller(db):
+    """The stored verifier is the controller's (a server-side hash has a random salt), and no password is in any
+    PostgreSQL log."""
+    log = host(db).run("cat /var/log/postgresql/*.log").stdout
+    for user, password in USERS.values():
+        stored = ok(superuser(db, f"SELECT rolpassword FROM pg_authid WHERE rolname = '{user}'"))  # noqa: S608
+        assert stored == controller_verifier(password, f"{db}/{user}"), user
+        assert password not in log, user
+
+
 def test_pg_hba_holds_only_peer_and_scram(db):
     methods = ok(superuser(db, "SELECT DISTINCT auth_method FROM pg_hba_file_rules ORDER BY 1")).split()
     assert methods == ["peer", "scram-sha-256"]
@@ -164,11 +185,17 @@ def test_pg_hba_holds_only_peer_and_scram(db):
 def test_connection_limit_of_the_readonly_role_holds(app_host, db):
     # Ten sessions (the limit) held open for a few seconds; the eleventh is refused.
     conninfo = f"host={db} port=5432 dbname=app user=app_readonly sslmode=require"
-    hold = f"psql {shlex.quote(conninfo)} -qXAtc 'SELECT pg_sleep(4)'"
+    hold = f"psql {shlex.quote(conninfo)} -qXAtc 'SELECT pg_sleep(8)'"
     app_host.run(
         f"export PGPASSWORD={shlex.quote(USERS['readonly'][1])}; ({' & '.join([hold] * 10)}) >/dev/null 2>&1 &"
     )
-    time.sleep(2)
+    # On a loaded machine ten TLS logins take a while: wait until all ten are in, then try the eleventh.
+    count = "SELECT count(*) FROM pg_stat_activity WHERE usename = 'app_readonly'"
+    deadline = time.monotonic() + 6
+    while time.monotonic() < deadline and ok(superuser(db, count)) != "10":
+        time.sleep(0.2)
+    assert ok(superuser(db, count)) == "10"
     refused(psql(app_host, db, "readonly", "SELECT 1", port=5432), "too many connections for role")
-    time.sleep(3)
+    while ok(superuser(db, count)) != "0" and time.monotonic() < deadline + 10:
+        time.sleep(0.5)
     assert ok(psql(app_host, db, "readonly", "SELECT 1", port=5432)) == "1"

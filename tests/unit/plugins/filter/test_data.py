@@ -1,9 +1,19 @@
+import base64
+import hashlib
+import hmac
 import urllib.parse
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.shipshape.server.plugins.filter.data import FilterModule, pg_tune, redis_bytes, url_userinfo
+from ansible_collections.shipshape.server.plugins.filter.data import (
+    FilterModule,
+    pg_tune,
+    redis_bytes,
+    scram_sha256,
+    scram_verifier,
+    url_userinfo,
+)
 
 
 def test_pg_tune_on_a_24_gib_two_cpu_host():
@@ -64,7 +74,7 @@ def test_redis_bytes_rejects_what_redis_would(size):
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"pg_tune", "redis_bytes", "url_userinfo"}
+    assert set(FilterModule().filters()) == {"pg_tune", "redis_bytes", "url_userinfo", "scram_sha256"}
 
 
 @pytest.mark.parametrize(
@@ -91,3 +101,31 @@ def test_url_userinfo_survives_a_url_parser():
 def test_url_userinfo_wants_a_string():
     with pytest.raises(AnsibleFilterError):
         url_userinfo(None)
+
+
+def test_scram_verifier_authenticates_the_rfc_7677_exchange():
+    """The server's side of RFC 7677's example, done with the verifier alone: the client's proof checks out
+    against StoredKey and the server's signature is the RFC's."""
+    verifier = scram_verifier(b"pencil", base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ=="), 4096)
+    head, keys = verifier.split("$", 1)[1].split("$")
+    assert head == "4096:W22ZaJ0SNY7soEsUEjb6gQ=="
+    stored_key, server_key = (base64.b64decode(k) for k in keys.split(":"))
+    nonce = "rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
+    auth = f"n=user,r=rOprNGfwEbeRWgbNEkqO,r={nonce},s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r={nonce}".encode()
+    proof = base64.b64decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+    signature = hmac.new(stored_key, auth, hashlib.sha256).digest()
+    client_key = bytes(a ^ b for a, b in zip(proof, signature, strict=True))
+    assert hashlib.sha256(client_key).digest() == stored_key
+    server_signature = hmac.new(server_key, auth, hashlib.sha256).digest()
+    assert base64.b64encode(server_signature).decode() == "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+
+
+def test_scram_sha256_is_stable_per_password_and_role_and_never_holds_the_password():
+    one = scram_sha256("app-Z5m2Wq8Jr4Kx7Np1Vt9Lc3Gs", "db1/app")
+    assert one == scram_sha256("app-Z5m2Wq8Jr4Kx7Np1Vt9Lc3Gs", "db1/app")
+    assert one != scram_sha256("app-Z5m2Wq8Jr4Kx7Np1Vt9Lc3Gs", "db1/readonly")
+    assert one.split("$")[1] != scram_sha256("app-Z5m2Wq8Jr4Kx7Np1Vt9Lc3Gx", "db1/app").split("$")[1]
+    assert "Z5m2Wq8" not in one and one.startswith("SCRAM-SHA-256$4096:")
+    for bad in ("", "pässword-with-umlaut", "line\nbreak"):
+        with pytest.raises(AnsibleFilterError, match="printable ASCII"):
+            scram_sha256(bad, "db1/app")
