@@ -61,6 +61,13 @@ def check(specs, values):
                     f"{role}: {name} is the string {value!r}; write a YAML boolean (true or false, no quotes),"
                     f" or -e '{{\"{name}\": false}}' as JSON on the command line"
                 )
+            # The reverse: YAML reads an unquoted on/off/yes/no as a boolean, which a template then compares
+            # with the string it expected ("on" != True). Refused with the fix.
+            elif options[name].get("type", "str") == "str" and isinstance(value, bool):
+                errors.append(
+                    f"{role}: {name} is the boolean {value}; YAML reads unquoted on/off/yes/no as booleans:"
+                    f' quote the word ({name}: "{"on" if value else "off"}")'
+                )
             # A number or a list given as a string is used as the spec reads it ("8" -> 8, "a,b" -> [a, b]).
             elif isinstance(value, str) and not isinstance(result.validated_parameters.get(name), str):
                 if name in result.validated_parameters and name not in coerced:

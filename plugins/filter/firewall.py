@@ -89,6 +89,15 @@ def ufw_conflicts(rules, ssh_port):
             problems.append(f"port {r['port']}/{r['proto']} from {r['src']} is both allowed and blocked ({r['rule']})")
         if str(r["port"]) == str(ssh_port) and r["proto"] in ("tcp", "any"):
             problems.append(f"port {r['port']} is the SSH port and would be blocked ({r['rule']}) from {r['src']}")
+    # A rule to remove is a plan too: removing a rule that lets SSH in, or one the plan also adds, contradicts
+    # it (removing a block is harmless).
+    for r in rules or []:
+        if r.get("state", "present") != "absent" or r["rule"] not in ALLOWING:
+            continue
+        if str(r["port"]) == str(ssh_port) and r["proto"] in ("tcp", "any"):
+            problems.append(f"port {r['port']} is the SSH port and its rule would be removed (state absent)")
+        elif (r["port"], r["proto"], r["src"]) in allowed:
+            problems.append(f"port {r['port']}/{r['proto']} from {r['src']} is both added and removed (state absent)")
     return problems
 
 

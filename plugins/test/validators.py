@@ -11,7 +11,7 @@ import zoneinfo
 
 DOCUMENTATION = r"""
 name: validators
-short_description: Jinja tests for preflight checks (timezone, cidr, address, port, secret, redis_acl, domain)
+short_description: Jinja tests for preflight checks (timezone, cidr, network, address, port, secret, redis_acl, domain)
 description:
   - C(timezone) is true for an IANA timezone name known to the controller, such as C(Etc/UTC).
     Where the controller has no timezone database, it falls back to the shape of a name.
@@ -19,6 +19,9 @@ description:
   - C(address) is true for one IPv4 or IPv6 host address - no prefix length, not a wildcard (C(0.0.0.0), C(::)),
     not multicast or broadcast - where a variable means one host (a listen address, a private address); C(cidr)
     is for networks.
+  - C(network) is true for a network a rule may open to or trust - an address or a CIDR without host bits set
+    (C(10.1.0.0/16), not C(10.1.2.3/16)), and never everything (C(0.0.0.0/0), C(::/0)); where a variable means
+    "everywhere" it says so and uses C(cidr).
   - C(in_networks) is true for an address inside one of the networks given as its argument (CIDRs or addresses).
   - C(port) is true for a TCP/UDP port (1-65535) or a range C(LOW:HIGH), as int or string.
   - C(secret) is true for a string of at least C(min_length) characters (default 24) with no newline that looks
@@ -82,6 +85,17 @@ def is_cidr(value) -> bool:
     except ValueError:
         return False
     return True
+
+
+def is_network(value) -> bool:
+    """Return True for an address or a strict CIDR network (no host bits) that is not the whole address space."""
+    if not is_cidr(value):
+        return False
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        return False
+    return network.prefixlen > 0
 
 
 _PORT = re.compile(r"^[0-9]{1,5}(:[0-9]{1,5})?$")
@@ -209,6 +223,7 @@ class TestModule:
         return {
             "timezone": is_timezone,
             "cidr": is_cidr,
+            "network": is_network,
             "address": is_address,
             "in_networks": in_networks,
             "port": is_port,

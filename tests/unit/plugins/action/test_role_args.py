@@ -29,6 +29,12 @@ def test_a_string_for_a_boolean_is_refused_naming_the_variable():
     assert coerced == {}
 
 
+def test_an_unquoted_on_read_as_a_boolean_is_refused_with_the_quoted_word():
+    errors, coerced = check(specs("firewall"), {"firewall_docker": True})
+    assert any("firewall_docker is the boolean True" in e and 'firewall_docker: "on"' in e for e in errors), errors
+    assert coerced == {}
+
+
 def test_a_number_given_as_a_string_comes_back_as_the_number():
     errors, coerced = check(specs("fail2ban"), {"fail2ban_maxretry": "3", "fail2ban_bantime_factor": 2})
     assert (errors, coerced) == ([], {"fail2ban_maxretry": 3})

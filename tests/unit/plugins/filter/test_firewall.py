@@ -66,6 +66,17 @@ def test_denying_ssh_is_refused_but_absent_rules_do_not_count():
     assert ufw_conflicts([rule("2222", "deny", proto="udp")], 2222) == []
 
 
+def test_removing_what_lets_ssh_in_or_what_the_plan_adds_is_refused():
+    assert ufw_conflicts([rule("22", "allow", state="absent")], 22) == [
+        "port 22 is the SSH port and its rule would be removed (state absent)"
+    ]
+    assert "SSH port" in ufw_conflicts([rule("22", "limit", "10.0.0.0/8", state="absent")], 22)[0]
+    assert ufw_conflicts([rule("80", "allow"), rule("80", "allow", state="absent")], 22) == [
+        "port 80/tcp from any is both added and removed (state absent)"
+    ]
+    assert ufw_conflicts([rule("8080", "allow", state="absent")], 22) == []
+
+
 def test_filters_are_exposed():
     assert set(FilterModule().filters()) == {"ufw_expand", "ufw_conflicts", "ufw_changes"}
 

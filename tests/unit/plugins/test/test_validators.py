@@ -11,6 +11,7 @@ from ansible_collections.shipshape.server.plugins.test.validators import (
     is_address,
     is_cidr,
     is_domain,
+    is_network,
     is_port,
     is_redis_acl,
     is_secret,
@@ -60,6 +61,7 @@ def test_plugin_exposes_the_tests():
     assert Validators().tests() == {
         "timezone": is_timezone,
         "cidr": is_cidr,
+        "network": is_network,
         "port": is_port,
         "secret": is_secret,
         "address": is_address,
@@ -196,3 +198,17 @@ def test_in_networks_finds_an_address_in_cidrs_or_addresses():
     assert not in_networks("10.0.1.5", ["10.0.0.0/24", "not-a-cidr"])
     assert not in_networks("nonsense", ["0.0.0.0/0"])
     assert not in_networks("10.0.0.5", [])
+
+
+@pytest.mark.parametrize(
+    "value", ["10.1.0.0/16", "203.0.113.0/28", "203.0.113.7", "203.0.113.7/32", "fd00::/8", "2001:db8::1"]
+)
+def test_network_accepts_a_network_or_one_host(value):
+    assert is_network(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["0.0.0.0/0", "::/0", "203.0.113.5/24", "10.1.2.3/16", "10.0.0.0/8\n", "", "any", None]
+)
+def test_network_refuses_everything_host_bits_and_garbage(value):
+    assert not is_network(value)
