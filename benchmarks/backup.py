@@ -5,7 +5,9 @@ Runs against the backup scenario's hosts (`molecule converge -s backup`, left up
   1. pgbench -i -s 70 (about 1 GB), then a full backup through the role's systemd unit: backup time;
   2. a writer commits one row every 50 ms; the database host "crashes" (PostgreSQL killed -9, data directory
      removed); restore.yml restores the latest state: restore time, and the rows committed before the crash
-     that the restore lacks (WAL not yet archived: at most archive_timeout's worth).
+     that the restore lacks (WAL not yet archived: at most archive_timeout's worth);
+  3. what archive_timeout costs on a lightly written database: one commit a second for BENCH_TRAFFIC_SECONDS
+     (120) with archive_timeout 60 and then 10, the segments archived and the bytes the archive grew in S3.
 
 Environment: BENCH_HOST (backup-db), BENCH_SCALE (70), BENCH_WRITE_SECONDS (90, longer than archive_timeout).
 """
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HOST = os.environ.get("BENCH_HOST", "backup-db")
 SCALE = int(os.environ.get("BENCH_SCALE", "70"))
 WRITE_SECONDS = int(os.environ.get("BENCH_WRITE_SECONDS", "90"))
+TRAFFIC_SECONDS = int(os.environ.get("BENCH_TRAFFIC_SECONDS", "120"))
 
 
 def sh(command: str, check: bool = True) -> str:
@@ -68,6 +71,26 @@ def restore() -> None:
             sys.exit(f"backup: restore.yml failed:\n{run.stdout[-3000:]}")
 
 
+def archive_bytes(stanza: str) -> int:
+    """Bytes under the stanza's WAL archive in the repository (pgBackRest's own listing)."""
+    listing = sh(f"sudo -u postgres pgbackrest --stanza={stanza} repo-ls --recurse --output=json archive/{stanza}")
+    return sum(entry.get("size", 0) for entry in json.loads(listing).values() if entry.get("type") == "file")
+
+
+def wal_traffic(stanza: str, timeout: int) -> tuple[int, int]:
+    """Segments archived and archive bytes added by one commit a second for TRAFFIC_SECONDS."""
+    sql(f"ALTER SYSTEM SET archive_timeout = {int(timeout)}")
+    sql("SELECT pg_reload_conf()")
+    sh(f"sudo -u postgres pgbackrest --stanza={stanza} check")
+    count = "SELECT archived_count FROM pg_stat_archiver"
+    segments, size = int(sql(count)), archive_bytes(stanza)
+    sql("CREATE TABLE IF NOT EXISTS trickle (at timestamptz DEFAULT now())")
+    insert = 'sudo -u postgres psql -d app -qXAt -c "INSERT INTO trickle DEFAULT VALUES"'
+    sh(f"end=$((SECONDS+{TRAFFIC_SECONDS})); while [ $SECONDS -lt $end ]; do {insert}; sleep 1; done")
+    time.sleep(5)
+    return int(sql(count)) - segments, archive_bytes(stanza) - size
+
+
 def main() -> None:
     if subprocess.run(["docker", "inspect", HOST], capture_output=True, check=False).returncode != 0:
         sys.exit(f"backup: no host {HOST}; run 'molecule converge -s backup' first")
@@ -100,6 +123,17 @@ def main() -> None:
     print(f"  newest row after the restore                 {restored:9d}")
     print(f"  committed rows lost                          {last_committed - restored:9d}")
     print(f"  seconds of commits lost                      {seconds_lost:9.1f}   (bounded by archive_timeout)")
+
+    stanza = sh("sed -n 's/^\\[\\([^]]*\\)\\]$/\\1/p' /etc/pgbackrest/pgbackrest.conf | grep -vx global")
+    configured = sql("SHOW archive_timeout")
+    print(f"\n  WAL traffic of one commit a second for {TRAFFIC_SECONDS} s (stanza {stanza}):")
+    for timeout in (60, 10):
+        segments, grown = wal_traffic(stanza, timeout)
+        print(
+            f"  archive_timeout {timeout:>2} s: {segments:4d} segments archived, archive grew {grown / 1024:9.1f} KiB"
+        )
+    sql(f"ALTER SYSTEM SET archive_timeout = '{configured}'")
+    sql("SELECT pg_reload_conf()")
 
 
 if __name__ == "__main__":

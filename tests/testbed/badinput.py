@@ -5,7 +5,7 @@ inventory (GOOD) plus its one mistake. One `ansible-playbook site.yml` runs them
 host's mistakes and stops every host. For each case the harness reads the failed result's own message (not the
 assertion text, which always names the variable) and the host's changed count.
 
-Used by the site scenario against a fresh host and a converged one; by hand:
+Used by the perimeter scenario against a fresh host and a converged one; by hand:
   python tests/testbed/badinput.py HOST [HOST...]   (docker containers; prints a line per case)
 """
 

@@ -28,8 +28,28 @@ def listeners():
             docker_host(name).run(f"systemctl stop listen-{port}")
 
 
+# ssh-audit's built-in hardened policy for each host's OS: the default (ssh_crypto_policy hardened) passes it.
+POLICIES = {"perim-deb12": "Hardened Debian 12 (version 3)", "perim-deb13": "Hardened Debian 13 (version 1)"}
+QUANTUM = "does not provide protection against quantum attacks"
+
+
 @pytest.mark.parametrize("name", TARGETS)
-def test_ssh_audit_finds_no_failure_and_no_warning(name, capsys):
+def test_ssh_audit_passes_the_os_hardened_policy(name, capsys):
+    run = subprocess.run(
+        ["ssh-audit", "-j", "-P", POLICIES[name], "-p", str(SSH_PORTS[name]), "127.0.0.1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = json.loads(run.stdout)
+    print(f"ssh-audit -P '{POLICIES[name]}' {name}: passed={report.get('passed')}, errors={report.get('errors')}")
+    assert report["passed"] is True and not report.get("errors"), report
+    assert run.returncode == 0
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_ssh_audit_finds_no_failure_and_warns_only_of_pre_quantum_key_exchange(name, capsys):
     run = subprocess.run(
         ["ssh-audit", "-j", "-p", str(SSH_PORTS[name]), "127.0.0.1"],
         capture_output=True,
@@ -48,8 +68,12 @@ def test_ssh_audit_finds_no_failure_and_no_warning(name, capsys):
         f"ssh-audit {name} ({report['banner']['software']}): "
         f"{len(found['fail'])} failures, {len(found['warn'])} warnings, exit code {run.returncode}"
     )
-    assert found == {"fail": [], "warn": []}
-    assert run.returncode == 0
+    assert found["fail"] == []
+    # Debian 12's hardened policy keeps curve25519 and DH groups for older clients (ssh_crypto_policy
+    # post-quantum drops them); anything else ssh-audit warns of is a regression.
+    assert [w for w in found["warn"] if QUANTUM not in w] == []
+    if name == "perim-deb13":
+        assert found["warn"] == []
 
 
 @pytest.mark.parametrize("name", TARGETS)
@@ -131,7 +155,11 @@ def test_brute_force_is_banned_and_unbanning_restores_access(client, name):
         time.sleep(1)
     status = host.run("fail2ban-client status sshd").stdout
     assert banned, status + host.run("journalctl -u fail2ban -n 30 --no-pager").stdout
-    assert not reachable(client, ip, 22), "a banned client still reaches SSH"
+    # fail2ban records the ban, then runs the ufw action: on a loaded machine that takes a moment.
+    blocked_by = time.time() + 15
+    while reachable(client, ip, 22) and time.time() < blocked_by:
+        time.sleep(1)
+    assert not reachable(client, ip, 22), "a banned client still reaches SSH 15 s after the ban"
     host.run_test(f"fail2ban-client set sshd unbanip {client_ip}")
     deadline = time.time() + 40  # ufw's SSH rate limit (6 in 30 s) may still hold the client back briefly
     while not reachable(client, ip, 22) and time.time() < deadline:

@@ -66,6 +66,23 @@ def web_listeners():
             host(name).run(f"systemctl stop listen-{port}")
 
 
+def test_the_post_quantum_option_offers_only_hybrid_key_exchange_and_ssh_audit_warns_of_nothing():
+    """site-edge (Debian 12) has ssh_crypto_policy post-quantum; the site logs in to it over SSH all along."""
+    run = subprocess.run(
+        ["ssh-audit", "-j", "-p", "2241", "127.0.0.1"], capture_output=True, text=True, timeout=120, check=False
+    )
+    report = json.loads(run.stdout)
+    kex = [k["algorithm"] for k in report["kex"] if not k["algorithm"].startswith(("kex-strict", "ext-info"))]
+    assert kex == ["sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com"], kex
+    notes = [
+        n
+        for section in ("kex", "key", "enc", "mac")
+        for a in report[section]
+        for n in a.get("notes", {}).get("warn", [])
+    ]
+    assert notes == [] and run.returncode == 0, notes
+
+
 @pytest.mark.parametrize("name", FLEET)
 def test_an_outsider_sees_only_ssh_and_the_edge_web_ports(name, web_listeners):
     assert reachable(OUT, name, 22), f"22 must be open on {name}"
