@@ -95,8 +95,9 @@ def test_a_broken_version_is_rolled_back_while_v2_keeps_serving(app_host):
     assert "shipshape-app:broken did not become healthy" in output
     assert "cannot reach the payment service" in output, "the failure names the new version's last log lines"
     # Given up once its health checks time out, not later: no longer than a no-op deploy, the health timeout, the
-    # grace period of the container it removes, and a margin.
-    budget = NOOP_DEPLOY.get("seconds", 60) + VARS["app_health_timeout"] + VARS["app_stop_grace"] + 30
+    # grace period of the container it removes, and a margin (60 s: the suite's load changes between the yardstick
+    # and this deploy; a deploy that waited for something else would take minutes).
+    budget = NOOP_DEPLOY.get("seconds", 60) + VARS["app_health_timeout"] + VARS["app_stop_grace"] + 60
     assert took < budget, f"the broken deploy took {took:.0f} s, more than {budget:.0f} s"
     assert result["failed"] == 0 and result["server_errors"] == 0, result
     assert set(result["versions"]) == {"v2"}
