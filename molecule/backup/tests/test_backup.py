@@ -18,6 +18,13 @@ def insert(db, phase, rows=10):
     sql(db, f"INSERT INTO ledger (phase, note) {rows_sql}")
 
 
+def assert_postgres_takes_writes(db, phase):
+    """PostgreSQL still commits: one more row is there after an insert."""
+    rows = int(sql(db, "SELECT count(*) FROM ledger"))
+    insert(db, phase, rows=1)
+    assert sql(db, "SELECT count(*) FROM ledger") == str(rows + 1)
+
+
 def start_unit(db, unit):
     return db.run(f"systemctl start {unit}")
 
@@ -126,9 +133,7 @@ def test_s3_unreachable_fails_the_unit_counts_the_failure_and_postgres_keeps_ser
         assert "failed" in db.run("systemctl is-failed shipshape-backup-postgres@diff.service").stdout
         m = metrics(db, "postgres-diff")
         assert m["failures_total"] == failures + 1 and m["last_run_success"] == 0
-        rows = int(sql(db, "SELECT count(*) FROM ledger"))
-        insert(db, 5, rows=1)
-        assert sql(db, "SELECT count(*) FROM ledger") == str(rows + 1)
+        assert_postgres_takes_writes(db, 5)
     finally:
         assert s3_host.run("systemctl start weed-s3").rc == 0
         time.sleep(2)
@@ -207,9 +212,7 @@ def test_with_s3_down_under_writes_pg_wal_stays_under_the_queue_limit_and_postgr
         assert wal_ready(db) * segment <= 64 * 2**20, (wal_ready(db), most)
         assert db.run("systemctl start shipshape-backup-wal.service").rc == 0
         assert metrics(db, "wal")["wal_queue_bytes"] <= 64 * 2**20 + segment
-        rows = int(sql(db, "SELECT count(*) FROM ledger"))
-        insert(db, 7, rows=1)
-        assert sql(db, "SELECT count(*) FROM ledger") == str(rows + 1)
+        assert_postgres_takes_writes(db, 7)
     finally:
         assert s3_host.run("systemctl start weed-s3").rc == 0
         time.sleep(2)
