@@ -60,6 +60,8 @@ LINTERS = (
 DEFAULT_JOBS = 3
 # The site scenario (six hosts) takes about 45 minutes beside two other jobs on 2 cores; 60 is a hang.
 JOB_TIMEOUT = float(os.environ.get("SHIPSHAPE_JOB_TIMEOUT", "3600"))
+# The slowest single test (a restore drill under load) takes about 4 minutes; 15 is a hang.
+TEST_TIMEOUT = float(os.environ.get("SHIPSHAPE_TEST_TIMEOUT", "900"))
 # Molecule's action lines: "INFO     [base > converge] Executing" (any level), or with colours "base ➜ converge: ...".
 ACTION_LINE = re.compile(
     r"^(?:INFO|WARNING|ERROR|CRITICAL)\s+(?:\[\S+ > |\S+ ➜ )"
@@ -280,7 +282,10 @@ def scenario(name: str, env: dict[str, str]) -> Phase:
     say(f"molecule {name}: start")
     xml = LOGS / f"molecule-{name}.xml"
     xml.unlink(missing_ok=True)
-    job_env = dict(env, PYTEST_ADDOPTS=f"{env.get('PYTEST_ADDOPTS', '')} --junitxml={xml}".strip())
+    # A hung test fails on its own after TEST_TIMEOUT with a traceback (pytest-timeout), so the scenario's
+    # other tests still run and the report names it, instead of the whole job being killed without a word.
+    addopts = f"{env.get('PYTEST_ADDOPTS', '')} --junitxml={xml} --timeout={TEST_TIMEOUT:.0f}".strip()
+    job_env = dict(env, PYTEST_ADDOPTS=addopts)
     start = time.monotonic()
     log = LOGS / f"molecule-{name}.log"
     rc, lines = execute(f"molecule {name}", ["molecule", "test", "-s", name], job_env, log)
