@@ -87,3 +87,79 @@ def test_the_wal_job_reads_the_data_directory_from_pgbackrests_own_config(job, t
     assert job.stanza_pgdata("db1", conf) == "/var/lib/postgresql/15/main"
     with pytest.raises(RuntimeError, match="no pg1-path for stanza other"):
         job.stanza_pgdata("other", conf)
+
+
+class FakeRedis:
+    """redis-cli as the backup job sees it: replies as text, error replies included (redis-cli exits 0 on them)."""
+
+    def __init__(self, replies, saves_after=1, counter=True):
+        self.replies = list(replies)  # what BGSAVE SCHEDULE answers, in turn
+        self.saves = 5
+        self.in_progress = False
+        self.polls_left = 0
+        self.saves_after = saves_after
+        self.counter = counter
+        self.calls = []
+
+    def __call__(self, *words):
+        self.calls.append(" ".join(words))
+        if words[0] == "BGSAVE":
+            reply = self.replies.pop(0)
+            if reply.startswith("Background saving"):
+                self.in_progress, self.polls_left = True, self.saves_after
+            return reply + "\n"
+        if self.in_progress:
+            if self.polls_left == 0:
+                self.in_progress, self.saves = False, self.saves + 1
+            self.polls_left -= 1
+        fields = {"rdb_bgsave_in_progress": int(self.in_progress), "rdb_last_bgsave_status": "ok"}
+        fields |= {"rdb_saves": self.saves} if self.counter else {"rdb_last_save_time": 0}
+        return "# Persistence\r\n" + "".join(f"{k}:{v}\r\n" for k, v in fields.items())
+
+
+def fake_clock():
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    return sleep, lambda: now[0]
+
+
+def test_bgsave_waits_for_its_own_snapshot_by_the_save_counter(job):
+    redis = FakeRedis(["Background saving started"], saves_after=3)
+    sleep, clock = fake_clock()
+    job.bgsave(redis, 60, sleep=sleep, clock=clock)
+    assert redis.saves == 6 and not redis.in_progress
+
+
+def test_bgsave_when_an_aof_rewrite_runs_is_scheduled_not_refused(job):
+    redis = FakeRedis(["Background saving scheduled"])
+    sleep, clock = fake_clock()
+    job.bgsave(redis, 60, sleep=sleep, clock=clock)
+    assert "BGSAVE SCHEDULE" in redis.calls and redis.saves == 6
+
+
+def test_an_error_reply_fails_the_job_at_once_instead_of_waiting_for_a_save_that_never_comes(job):
+    redis = FakeRedis(["ERR Another child process is active (AOF?): can't BGSAVE right now."])
+    sleep, clock = fake_clock()
+    with pytest.raises(RuntimeError, match="BGSAVE refused: ERR Another child"):
+        job.bgsave(redis, 60, sleep=sleep, clock=clock)
+    assert clock() == 0
+
+
+def test_a_save_already_running_is_waited_out_then_followed_by_ours(job):
+    redis = FakeRedis(["ERR Background save already in progress", "Background saving started"])
+    redis.in_progress, redis.polls_left = True, 2  # someone else's save
+    sleep, clock = fake_clock()
+    job.bgsave(redis, 60, sleep=sleep, clock=clock)
+    assert [c for c in redis.calls if c.startswith("BGSAVE")] == ["BGSAVE SCHEDULE"] * 2
+    assert redis.saves == 7
+
+
+def test_a_save_that_never_ends_fails_after_the_timeout(job):
+    redis = FakeRedis(["Background saving started"], saves_after=10**9)
+    sleep, clock = fake_clock()
+    with pytest.raises(RuntimeError, match="did not finish within 30 s"):
+        job.bgsave(redis, 30, sleep=sleep, clock=clock)
+    assert 30 < clock() <= 31

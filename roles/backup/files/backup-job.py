@@ -190,23 +190,54 @@ def redis_fetch(target: str, day: str | None) -> int:
     return size
 
 
+def bgsave(redis_cli, timeout: float, sleep=time.sleep, clock=time.monotonic) -> None:
+    """Start a BGSAVE and wait until that snapshot is on disk.
+
+    redis_cli(*words) returns redis-cli's output. redis-cli exits 0 on an error reply, so replies are read,
+    not exit codes: a BGSAVE refused because an AOF rewrite runs is scheduled after it instead (SCHEDULE), one
+    already running is waited out and followed by ours (it may predate the latest writes), and any other reply
+    fails the job. Completion is counted with rdb_saves (Redis 7), not LASTSAVE, whose one-second resolution
+    misses a save that ends in the same second as the one before it; an older Redis, without the counter, has
+    its save start at least a second after the last one instead.
+    """
+    deadline = clock() + timeout
+
+    def persistence() -> dict[str, str]:
+        return dict(line.split(":", 1) for line in redis_cli("INFO", "persistence").split() if ":" in line)
+
+    def wait(until) -> dict[str, str]:
+        while True:
+            fields = persistence()
+            if until(fields):
+                return fields
+            if clock() > deadline:
+                raise RuntimeError(f"BGSAVE did not finish within {timeout:.0f} s")
+            sleep(0.5)
+
+    def saves(fields: dict[str, str]) -> int:
+        return int(fields.get("rdb_saves", fields.get("rdb_last_save_time", "0")))
+
+    while True:
+        fields = persistence()
+        before = saves(fields)
+        if "rdb_saves" not in fields and time.time() < before + 1:
+            sleep(1)
+        reply = redis_cli("BGSAVE", "SCHEDULE").strip()
+        if reply.startswith("Background saving started") or reply.startswith("Background saving scheduled"):
+            break
+        if "already in progress" not in reply:
+            raise RuntimeError(f"BGSAVE refused: {reply[:200]}")
+        wait(lambda f: f.get("rdb_bgsave_in_progress") == "0")
+    fields = wait(lambda f: saves(f) > before and f.get("rdb_bgsave_in_progress") == "0")
+    if fields.get("rdb_last_bgsave_status") != "ok":
+        raise RuntimeError(f"BGSAVE failed: rdb_last_bgsave_status={fields.get('rdb_last_bgsave_status')}")
+
+
 def redis() -> int:
     r, s3 = redis_settings()
     cli = ["redis-cli", "-s", r["socket"], "--user", r["user"], "--no-auth-warning"]
     auth = {"REDISCLI_AUTH": r["password"]}
-    before = run([*cli, "LASTSAVE"], auth).strip()
-    run([*cli, "BGSAVE"], auth)
-    deadline = time.monotonic() + int(r.get("timeout", "3600"))
-    while True:
-        time.sleep(1)
-        persistence = run([*cli, "INFO", "persistence"], auth)
-        fields = dict(line.split(":", 1) for line in persistence.split() if ":" in line)
-        if fields.get("rdb_bgsave_in_progress") == "0" and run([*cli, "LASTSAVE"], auth).strip() != before:
-            if fields.get("rdb_last_bgsave_status") != "ok":
-                raise RuntimeError(f"BGSAVE failed: rdb_last_bgsave_status={fields.get('rdb_last_bgsave_status')}")
-            break
-        if time.monotonic() > deadline:
-            raise RuntimeError("BGSAVE did not finish in time")
+    bgsave(lambda *words: run([*cli, *words], auth), float(r.get("timeout", "3600")))
     data = Path(r["dir"])
     files = [data / "dump.rdb", *sorted((data / "appendonlydir").glob("*"))]
     client = s3_client(s3)
