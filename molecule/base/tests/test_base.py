@@ -94,3 +94,35 @@ def test_sysctl_set_that_systemd_applies(host, key, deb12, deb13):
     values = [line.split("=", 1)[1].strip() for line in merged.splitlines() if line.split("=", 1)[0].strip() == key]
     assert values, f"{key} is not configured"
     assert values[-1] == (deb12 if host.backend.host == "base-deb12" else deb13)
+
+
+def test_an_interactive_login_gets_the_umask_and_an_idle_timeout_it_cannot_lift(host):
+    host.run("id mallory || useradd -m mallory")
+    # A login shell, as SSH starts one.
+    run = host.run("su - mallory -c 'bash -lic \"umask; echo \\$TMOUT; TMOUT=0\"' 2>&1")
+    lines = [line for line in run.stdout.splitlines() if "job control" not in line and "process group" not in line]
+    assert lines[:2] == ["0027", "900"], run.stdout
+    assert "readonly variable" in run.stdout, run.stdout
+    # Non-interactive sessions (Ansible's, services') keep Debian's umask.
+    assert host.run("su - mallory -c umask").stdout.strip() == "0022"
+
+
+def test_a_new_home_directory_is_not_world_readable(host):
+    host.run("userdel -r newcomer >/dev/null 2>&1; useradd -m newcomer")
+    assert host.file("/home/newcomer").mode == 0o750
+    host.run("userdel -r newcomer")
+
+
+def test_only_root_may_run_the_assembler_and_the_package_keeps_it_so(host):
+    assembler = host.run("readlink -f /usr/bin/as").stdout.strip()
+    assert host.run(f"su - mallory -c '{assembler} --version'").rc != 0
+    assert host.run(f"{assembler} --version").rc == 0
+    assert host.run(f"dpkg-statoverride --list {assembler}").stdout.split()[:3] == ["root", "root", "750"]
+
+
+def test_no_core_dump_from_a_login_shell(host):
+    assert host.run("su - mallory -c 'ulimit -c'").stdout.strip() == "0"
+
+
+def test_chkrootkit_scans_daily(host):
+    assert host.run("systemctl is-active chkrootkit.timer").stdout.strip() == "active"

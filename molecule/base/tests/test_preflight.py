@@ -18,6 +18,9 @@ CASES = {
     "bad-reboot-time": ({"base_unattended_reboot_time": "25:00"}, "base_unattended_reboot_time"),
     "bad-journal-cap": ({"base_journald_system_max_use": "lots"}, "base_journald_system_max_use"),
     "bad-type": ({"base_host_runs_containers": "perhaps"}, "base_host_runs_containers"),
+    "world-writable-umask": ({"base_login_umask": "020"}, "base_login_umask"),
+    "umask-with-a-newline": ({"base_login_umask": "027\nTMOUT=0"}, "base_login_umask"),
+    "shell-timeout-of-a-second": ({"base_shell_timeout": 1}, "base_shell_timeout"),
     "no-forwarding-on-docker-host": (
         {"base_host_runs_containers": True, "base_sysctl_extra": {"net.ipv4.ip_forward": 0}},
         "net.ipv4.ip_forward",
