@@ -57,8 +57,10 @@ LINTERS = (
     ("ruff check", ["ruff", "check", "."]),
     ("ruff format", ["ruff", "format", "--check", "."]),
 )
-DEFAULT_JOBS = 3
-# The site scenario (six hosts) takes about 45 minutes beside two other jobs on 2 cores; 60 is a hang.
+# Two at a time on 2 cores: the whole suite took 2318 s with two, 4940 s with three (each job's Ansible forks and
+# each scenario's hosts already load the machine; a third job made every one 2.5 to 3.8 times slower than alone).
+DEFAULT_JOBS = 2
+# The site scenario (six hosts) takes about 28 minutes beside one other job on 2 cores; 60 is a hang.
 JOB_TIMEOUT = float(os.environ.get("SHIPSHAPE_JOB_TIMEOUT", "3600"))
 # Per test, fixtures included: the bad-input harness (a module fixture, charged to its first test) runs for
 # up to about 15 minutes under CI load, and a playbook() helper may wait 15 on its own; 30 is a hang.
@@ -285,7 +287,7 @@ def scenario(name: str, env: dict[str, str]) -> Phase:
     xml.unlink(missing_ok=True)
     # A hung test fails on its own after TEST_TIMEOUT with a traceback (pytest-timeout), so the scenario's
     # other tests still run and the report names it, instead of the whole job being killed without a word.
-    addopts = f"{env.get('PYTEST_ADDOPTS', '')} --junitxml={xml} --timeout={TEST_TIMEOUT:.0f}".strip()
+    addopts = f"{env.get('PYTEST_ADDOPTS', '')} --junitxml={xml} --timeout={TEST_TIMEOUT:.0f} --durations=15".strip()
     job_env = dict(env, PYTEST_ADDOPTS=addopts)
     start = time.monotonic()
     log = LOGS / f"molecule-{name}.log"
