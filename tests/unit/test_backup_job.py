@@ -50,6 +50,14 @@ def test_a_job_that_never_succeeded_reports_zero(job, tmp_path):
     assert m["last_success_timestamp_seconds"] == 0 and m["failures_total"] == 1
 
 
+def test_the_label_names_the_backup_not_the_scrape_job(job, tmp_path):
+    job.write_metrics("postgres-diff", True, 1.0, 1)
+    samples = [
+        line for line in (tmp_path / "shipshape_backup_postgres_diff.prom").read_text().splitlines() if line[0] != "#"
+    ]
+    assert samples and all('{backup="postgres-diff"} ' in line for line in samples)
+
+
 def test_no_temporary_files_are_left_for_the_collector(job, tmp_path):
     job.write_metrics("redis", True, 0.5, 1)
     assert [p.name for p in tmp_path.iterdir()] == ["shipshape_backup_redis.prom"]

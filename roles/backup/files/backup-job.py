@@ -273,7 +273,8 @@ def previous(path: Path, name: str) -> str | None:
 
 def write_metrics(job: str, ok: bool, duration: float, size: int | None) -> None:
     path = METRICS_DIR / f"shipshape_backup_{job.replace('-', '_')}.prom"
-    label = f'{{job="{job}"}}'
+    # Not "job": Prometheus keeps that label for its scrape job and would rename this one exported_job.
+    label = f'{{backup="{job}"}}'
     failures = read_counter(path, "shipshape_backup_failures_total") + (0 if ok else 1)
     last_success = str(int(time.time())) if ok else previous(path, "shipshape_backup_last_success_timestamp_seconds")
     last_size = str(size) if ok and size is not None else previous(path, "shipshape_backup_last_size_bytes")
