@@ -26,7 +26,11 @@ def promtool() -> str:
         return shutil.which("promtool") or str(cached)
     download = CACHE / "deb"
     download.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["apt-get", "download", "prometheus"], cwd=download, check=True, capture_output=True, timeout=300)
+    fetch = ["apt-get", "download", "prometheus"]
+    if subprocess.run(fetch, cwd=download, check=False, capture_output=True, timeout=300).returncode != 0:
+        # A fresh machine's package lists may be empty or old.
+        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, timeout=600)
+        subprocess.run(fetch, cwd=download, check=True, capture_output=True, timeout=300)
     deb = next(download.glob("prometheus_*.deb"))
     subprocess.run(["dpkg-deb", "-x", str(deb), str(CACHE)], check=True, timeout=300)
     shutil.rmtree(download)
