@@ -1,0 +1,65 @@
+"""Helpers for the monitoring tests: Prometheus's API and the webhook sink on the monitoring host."""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import testinfra
+import yaml
+
+SCENARIO = Path(__file__).resolve().parents[1]
+VARS = yaml.safe_load((SCENARIO / "molecule.yml").read_text())["provisioner"]["inventory"]["group_vars"]["all"]
+MON, DATA = "mon-prom", "mon-data"
+SINK = "/var/lib/alert-sink/posts.jsonl"
+
+
+def host(name):
+    return testinfra.get_host(f"docker://{name}")
+
+
+def address(name):
+    return host(name).interface("eth0").addresses[0]
+
+
+def api(path):
+    """GET from Prometheus (or Alertmanager, by port) on the monitoring host's loopback; the decoded JSON."""
+    out = host(MON).check_output(f"curl -sf --max-time 5 'http://127.0.0.1:{path}'")
+    return json.loads(out)
+
+
+def posts():
+    """Everything Alertmanager has posted to the sink so far."""
+    text = host(MON).run(f"cat {SINK} 2>/dev/null").stdout
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def alert_events(name, since=0):
+    """(status, labels) of every alert called name in the posts after the first `since` posts."""
+    return [
+        (alert["status"], alert["labels"])
+        for post in posts()[since:]
+        if post["path"] == "/alerts"
+        for alert in post["payload"].get("alerts", [])
+        if alert["labels"].get("alertname") == name
+    ]
+
+
+def wait_for(check, timeout, step=1.0):
+    """Poll check() until it returns something truthy; that value, or None after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
+
+
+@pytest.fixture(scope="module")
+def mon():
+    return host(MON)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return host(DATA)

@@ -1,0 +1,140 @@
+"""Monitoring seen from outside: what listens where, who may scrape, and real faults that reach the sink."""
+
+import hashlib
+import time
+
+import pytest
+from conftest import DATA, MON, VARS, address, alert_events, api, posts, wait_for
+
+EXPORTERS = {"node": 9100, "postgres": 9187, "redis": 9121}
+
+
+def test_every_target_is_scraped_and_up():
+    def all_up():
+        targets = api("9090/api/v1/targets?state=active")["data"]["activeTargets"]
+        seen = {(t["labels"]["job"], t["labels"]["host"]): t["health"] for t in targets}
+        return seen if seen and all(h == "up" for h in seen.values()) else None
+
+    seen = wait_for(all_up, 60)
+    assert seen, api("9090/api/v1/targets?state=active")["data"]["activeTargets"]
+    assert set(seen) == {
+        ("prometheus", MON),
+        ("alertmanager", MON),
+        ("node", MON),
+        ("node", DATA),
+        ("postgres", DATA),
+        ("redis", DATA),
+    }
+
+
+def test_exporters_report_the_daemons_through_least_privilege_logins():
+    """pg_up and redis_up are 1: the pg_monitor role and the monitor ACL user log in; the metrics are real."""
+
+    def value(query):
+        result = api(f"9090/api/v1/query?query={query}")["data"]["result"]
+        return result[0]["value"][1] if result else None
+
+    assert wait_for(lambda: value("pg_up") == "1", 30)
+    assert wait_for(lambda: value("redis_up") == "1", 30)
+    assert float(value("pg_settings_max_connections")) > 0
+    assert float(value("redis_memory_max_bytes")) == 128 * 1024 * 1024
+
+
+def test_the_redis_monitor_user_cannot_read_or_write_keys(data):
+
+    password = hashlib.sha256(f"{VARS['redis_admin_password']}:monitor".encode()).hexdigest()
+    auth = f"REDISCLI_AUTH={password} redis-cli -s /run/redis/redis-server.sock --user monitor --no-auth-warning"
+    assert data.check_output(f"{auth} PING") == "PONG"
+    assert "NOPERM" in data.run(f"{auth} GET anything").stdout
+    assert "NOPERM" in data.run(f"{auth} SET anything 1").stdout
+    assert "NOPERM" in data.run(f"{auth} FLUSHALL").stdout
+
+
+def test_exporters_listen_on_the_private_address_only(data):
+    private = address(DATA)
+    for port in EXPORTERS.values():
+        sockets = data.socket.get_listening_sockets()
+        assert f"tcp://{private}:{port}" in sockets, (port, sockets)
+        assert f"tcp://0.0.0.0:{port}" not in sockets and f"tcp://:::{port}" not in sockets
+
+
+def test_exporter_ports_answer_the_monitoring_host_only(mon, data):
+    for port in EXPORTERS.values():
+        assert mon.run(f"curl -sf --max-time 5 -o /dev/null http://{address(DATA)}:{port}/metrics").rc == 0, port
+    # The monitoring host's own node exporter, from a host outside the monitoring group: the firewall drops it.
+    refused = data.run(f"curl -sf --max-time 3 -o /dev/null http://{address(MON)}:9100/metrics")
+    assert refused.rc != 0
+
+
+def test_the_web_uis_are_on_loopback_only(mon, data):
+    sockets = mon.socket.get_listening_sockets()
+    for port in (9090, 9093, 9115):
+        assert f"tcp://127.0.0.1:{port}" in sockets, (port, sockets)
+    assert not [s for s in sockets if s.endswith(":9094")], "Alertmanager's cluster gossip is off"
+    assert data.run(f"curl -sf --max-time 3 http://{address(MON)}:9090/-/healthy").rc != 0
+
+
+def test_the_watchdog_reaches_its_dead_mans_switch_only():
+    assert wait_for(lambda: [p for p in posts() if p["path"] == "/watchdog"], 60)
+    assert not alert_events("ShipshapeWatchdog"), "the watchdog is not sent to the alert receivers"
+
+
+def fault_fires_and_resolves(host, stop, start, alert, labels):
+    """Stop something for real; the alert reaches the sink firing within 60 s, and resolved within 60 s of the fix."""
+    mark = len(posts())
+    began = time.monotonic()
+    host.check_output(stop)
+    try:
+        fired = wait_for(lambda: [e for e in alert_events(alert, mark) if e[0] == "firing"], 60)
+        assert fired, f"{alert} did not reach the sink within 60 s"
+        took = time.monotonic() - began
+        assert all(fired[0][1].get(k) == v for k, v in labels.items()), fired
+    finally:
+        host.check_output(start)
+    resolved = wait_for(lambda: [e for e in alert_events(alert, mark) if e[0] == "resolved"], 60)
+    assert resolved, f"{alert} did not resolve within 60 s"
+    print(f"{alert}: firing after {took:.1f} s")
+
+
+def test_stopping_postgresql_fires_and_resolves(data):
+    fault_fires_and_resolves(
+        data, "systemctl stop postgresql", "systemctl start postgresql", "ShipshapePostgresDown", {"host": DATA}
+    )
+
+
+def test_stopping_redis_fires_and_resolves(data):
+    fault_fires_and_resolves(
+        data, "systemctl stop redis-server", "systemctl start redis-server", "ShipshapeRedisDown", {"host": DATA}
+    )
+
+
+def test_a_host_down_inhibits_its_other_alerts(data):
+    """With the host's node exporter gone, its Redis alert is held back; the host-down alert is sent."""
+    mark = len(posts())
+    data.check_output("systemctl stop prometheus-node-exporter")
+    try:
+        assert wait_for(
+            lambda: [
+                e for e in alert_events("ShipshapeTargetDown", mark) if e[0] == "firing" and e[1]["job"] == "node"
+            ],
+            60,
+        )
+        data.check_output("systemctl stop redis-server")
+
+        def inhibited():
+            alerts = api("9093/api/v2/alerts?inhibited=true&silenced=false")
+            return [
+                a for a in alerts if a["labels"]["alertname"] == "ShipshapeRedisDown" and a["status"]["inhibitedBy"]
+            ]
+
+        assert wait_for(inhibited, 60), api("9093/api/v2/alerts")
+        time.sleep(3)  # a group_interval and more: a send would have happened
+        assert not [e for e in alert_events("ShipshapeRedisDown", mark) if e[0] == "firing"]
+    finally:
+        data.check_output("systemctl start redis-server prometheus-node-exporter")
+
+
+@pytest.mark.parametrize("config", ["/etc/prometheus/prometheus.yml", "/etc/prometheus/shipshape-rules.yml"])
+def test_configs_on_disk_pass_their_checkers(mon, config):
+    kind = "rules" if "rules" in config else "config"
+    assert mon.run(f"promtool check {kind} {config}").rc == 0
