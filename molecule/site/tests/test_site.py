@@ -31,7 +31,16 @@ from conftest import (
 from s3client import s3_client
 
 testinfra_hosts = [OUT]  # the tests below pick their hosts themselves
-STACK_PORTS = {DB: [5432, 6432], CACHE: [6379], "site-app1": [8001, 8002], "site-app2": [8001, 8002]}
+# The stack's own ports and the exporters' (the node exporter on every host; the cache host is also the
+# monitoring host: its log receiver too), closed to a host in no group.
+STACK_PORTS = {
+    EDGE: [9100, 9113],
+    DB: [5432, 6432, 9100, 9187],
+    CACHE: [6379, 9100, 9121, 2514],
+    "site-app1": [8001, 8002, 9100],
+    "site-app2": [8001, 8002, 9100],
+}
+MONITORING = CACHE
 
 
 def live(name):
@@ -229,6 +238,12 @@ def test_deploying_v2_over_the_fleet_under_load_fails_no_request(out_trusts_the_
     assert upstream_servers() == sorted(f"{ip(app)}:{live(app)['port']}" for app in APPS)
     for secret in (VARS["app_jwt_secret"], VARS["postgres_app_password"], VARS["redis_app_password"]):
         assert secret not in run.stdout + run.stderr
+    # The deploy silenced the alerts a deploy may cause on the monitoring host, and lifted the silence after.
+    silences = json.loads(host(MONITORING).check_output("amtool silence query --expired -o json"))
+    mine = [x for x in silences if x["comment"] == "deploy of shipshape-app:v2"]
+    assert mine and mine[-1]["createdBy"] == "shipshape.server.deploy", silences
+    active = json.loads(host(MONITORING).check_output("amtool silence query -o json"))
+    assert not [x for x in active if x["createdBy"] == "shipshape.server.deploy"], active
 
 
 def test_a_version_that_fails_on_the_second_host_fails_no_request_and_says_who_runs_what(out_trusts_the_edge):
@@ -308,3 +323,50 @@ def test_a_host_removed_from_the_app_group_loses_its_access_on_the_next_run():
     assert redis_over(first) == "+OK +PONG"
     assert f"{ip(second)}/32" not in host(DB).run("cat /etc/postgresql/*/main/pg_hba.conf").stdout
     assert upstream_servers() == [f"{ip(first)}:{live(first)['port']}"]
+
+
+def wait_for(check, timeout, step=1.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
+
+
+def test_the_monitoring_host_scrapes_every_host_and_every_exporter_answers():
+    expected = {("node", name) for name in FLEET} | {
+        ("postgres", DB),
+        ("redis", CACHE),
+        ("nginx", EDGE),
+        ("probe", EDGE),
+        ("prometheus", MONITORING),
+        ("alertmanager", MONITORING),
+    }
+
+    def targets():
+        out = host(MONITORING).check_output("curl -sf 'http://127.0.0.1:9090/api/v1/targets?state=active'")
+        active = json.loads(out)["data"]["activeTargets"]
+        return {(t["labels"]["job"], t["labels"]["host"]): t["health"] for t in active}
+
+    assert wait_for(lambda: set(targets()) == expected and set(targets().values()) == {"up"}, 60), targets()
+
+
+def test_a_request_id_is_returned_and_found_at_the_central_host_in_nginx_and_app_logs(out_trusts_the_edge):
+    rid = f"rid-{uuid.uuid4().hex}"
+    curl = f"curl -sS -o /dev/null -D - --cacert {out_trusts_the_edge}"
+    headers = host(OUT).check_output(f"{curl} -H 'X-Request-ID: {rid}' '{URL}?{rid}'").lower()
+    assert f"x-request-id: {rid}" in headers
+    # A request id that is not a plain token is replaced by nginx's own (it reaches log files and headers).
+    replaced = host(OUT).check_output(f"{curl} -H 'X-Request-ID: a b\\\"c' '{URL}'").lower()
+    assert re.search(r"^x-request-id: [0-9a-f]{32}\r?$", replaced, re.M), replaced
+    central = host(MONITORING)
+
+    def found():
+        nginx = central.run(f"grep -c {rid} /var/log/shipshape/{EDGE}/nginx-access.json").stdout.strip()
+        apps = central.run(f"cat /var/log/shipshape/site-app*/app.json | grep -c {rid}").stdout.strip()
+        return nginx not in ("", "0") and apps not in ("", "0")
+
+    assert wait_for(found, 60), "the request id did not reach the central host from both nginx and the app"
+    line = central.check_output(f"grep -h {rid} /var/log/shipshape/{EDGE}/nginx-access.json | head -1")
+    assert json.loads(json.loads(line)["message"])["request_id"] == rid
