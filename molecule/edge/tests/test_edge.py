@@ -1,6 +1,7 @@
 """The edge seen from outside: certificates from a real ACME server, TLS graded by sslyze, headers, proxying."""
 
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -96,6 +97,21 @@ def test_the_app_sees_the_client_through_forwarded_headers(client, pebble_root):
     assert seen["x-forwarded-for"] == seen["x-real-ip"] == client.interface("eth0").addresses[0]
     assert seen["x-forwarded-host"] == DOMAIN and seen["host"] == DOMAIN
     assert len(seen["x-request-id"]) == 32
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"), [("order-42.retry_1", True), ("has space", False), ("x" * 65, False), ("semi;colon", False)]
+)
+def test_a_plain_request_id_from_the_client_is_passed_on_and_returned(client, pebble_root, sent, kept):
+    _, status, headers, body = curl(client, f"https://{DOMAIN}/echo-headers", "-H", f"X-Request-ID: {sent}")
+    seen = json.loads(body)
+    seen = {k.lower(): v for k, v in seen.items()}
+    assert status == "200"
+    assert seen["x-request-id"] == headers["x-request-id"], "the app and the client get the same id"
+    if kept:
+        assert seen["x-request-id"] == sent
+    else:
+        assert re.fullmatch(r"[0-9a-f]{32}", seen["x-request-id"]), seen["x-request-id"]
 
 
 def test_websocket_echo_works_through_nginx(client, pebble_root):
