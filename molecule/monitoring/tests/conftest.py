@@ -2,6 +2,7 @@
 
 import json
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,12 @@ def api(path):
     """GET from Prometheus (or Alertmanager, by port) on the monitoring host's loopback; the decoded JSON."""
     out = host(MON).check_output(f"curl -sf --max-time 5 'http://127.0.0.1:{path}'")
     return json.loads(out)
+
+
+def value(query):
+    """The first value of a PromQL query on the monitoring host's Prometheus, or None."""
+    result = api(f"9090/api/v1/query?query={urllib.parse.quote(query)}")["data"]["result"]
+    return result[0]["value"][1] if result else None
 
 
 def posts():

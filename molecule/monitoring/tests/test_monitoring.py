@@ -1,12 +1,13 @@
 """Monitoring seen from outside: what listens where, who may scrape, and real faults that reach the sink."""
 
 import hashlib
+import subprocess
 import time
 
 import pytest
-from conftest import DATA, MON, VARS, address, alert_events, api, posts, wait_for
+from conftest import DATA, MON, VARS, address, alert_events, api, posts, value, wait_for
 
-EXPORTERS = {"node": 9100, "postgres": 9187, "redis": 9121}
+EXPORTERS = {"node": 9100, "postgres": 9187, "redis": 9121, "nginx": 9113, "mtail": 3903}
 
 
 def test_every_target_is_scraped_and_up():
@@ -24,16 +25,14 @@ def test_every_target_is_scraped_and_up():
         ("node", DATA),
         ("postgres", DATA),
         ("redis", DATA),
+        ("nginx", DATA),
+        ("mtail", DATA),
+        ("probe", DATA),
     }
 
 
 def test_exporters_report_the_daemons_through_least_privilege_logins():
     """pg_up and redis_up are 1: the pg_monitor role and the monitor ACL user log in; the metrics are real."""
-
-    def value(query):
-        result = api(f"9090/api/v1/query?query={query}")["data"]["result"]
-        return result[0]["value"][1] if result else None
-
     assert wait_for(lambda: value("pg_up") == "1", 30)
     assert wait_for(lambda: value("redis_up") == "1", 30)
     assert float(value("pg_settings_max_connections")) > 0
@@ -138,3 +137,42 @@ def test_a_host_down_inhibits_its_other_alerts(data):
 def test_configs_on_disk_pass_their_checkers(mon, config):
     kind = "rules" if "rules" in config else "config"
     assert mon.run(f"promtool check {kind} {config}").rc == 0
+
+
+def test_5xx_through_nginx_fire_and_resolve(mon, data):
+    """Requests flow through nginx; the app behind it answers 500 for a while: mtail's counter makes the ratio."""
+    curl = "curl -s -o /dev/null --cacert /etc/ssl/shipshape-probe-ca.pem https://shop.monitoring.test/"
+    loop = f"while :; do {curl}; sleep 0.1; done"
+    traffic = subprocess.Popen(["docker", "exec", MON, "timeout", "300", "sh", "-c", loop])
+    try:
+        assert wait_for(lambda: value('shipshape_nginx_responses_total{site="shop.monitoring.test",code="200"}'), 60)
+        fault_fires_and_resolves(
+            data,
+            "touch /run/fake-app-fail",
+            "rm -f /run/fake-app-fail",
+            "ShipshapeHttp5xxRatioHigh",
+            {"host": DATA, "site": "shop.monitoring.test"},
+        )
+    finally:
+        traffic.kill()
+        mon.run("pkill -f shop.monitoring.test")
+
+
+def test_a_certificate_near_its_end_fires_and_a_renewed_one_resolves(mon, data):
+    """The edge's certificate has 10 days left: the probe sees it; a 60-day one put in its place resolves the alert."""
+    fired = wait_for(lambda: [e for e in alert_events("ShipshapeCertificateExpiring") if e[0] == "firing"], 60)
+    assert fired and fired[0][1]["host"] == DATA, fired
+    mark = len(posts())
+    tls = "/etc/shipshape/tls/shop"
+    data.check_output(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 60 -subj /CN=shop.monitoring.test"
+        f" -addext subjectAltName=DNS:shop.monitoring.test -keyout {tls}/renewed.key -out {tls}/renewed.pem 2>/dev/null"
+        f" && cat {tls}/renewed.key > {tls}/privkey.pem && cat {tls}/renewed.pem > {tls}/fullchain.pem"
+        " && nginx -t -q && systemctl reload nginx"
+    )
+    pem = data.file(f"{tls}/renewed.pem").content_string
+    mon.check_output(f"printf %s '{pem}' > /etc/ssl/shipshape-probe-ca.pem")
+    mon.check_output("systemctl reload prometheus-blackbox-exporter")
+    events = lambda: alert_events("ShipshapeCertificateExpiring", mark)  # noqa: E731 - read at each poll
+    resolved = wait_for(lambda: [e for e in events() if e[0] == "resolved"], 60)
+    assert resolved, "ShipshapeCertificateExpiring did not resolve within 60 s of the renewal"

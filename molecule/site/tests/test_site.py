@@ -34,7 +34,7 @@ testinfra_hosts = [OUT]  # the tests below pick their hosts themselves
 # The stack's own ports and the exporters' (the node exporter on every host; the cache host is also the
 # monitoring host: its log receiver too), closed to a host in no group.
 STACK_PORTS = {
-    EDGE: [9100, 9113],
+    EDGE: [9100, 9113, 3903],
     DB: [5432, 6432, 9100, 9187],
     CACHE: [6379, 9100, 9121, 2514],
     "site-app1": [8001, 8002, 9100],
@@ -339,6 +339,7 @@ def test_the_monitoring_host_scrapes_every_host_and_every_exporter_answers():
         ("postgres", DB),
         ("redis", CACHE),
         ("nginx", EDGE),
+        ("mtail", EDGE),
         ("probe", EDGE),
         ("prometheus", MONITORING),
         ("alertmanager", MONITORING),
