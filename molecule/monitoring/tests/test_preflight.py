@@ -8,8 +8,8 @@ from conftest import VARS
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "testbed"))
 from preflight import preflight_tests
 
-ROLES = ["exporters", "monitoring"]
-GOOD = {k: v for k, v in VARS.items() if k.startswith(("monitoring_", "redis_", "postgres_"))}
+ROLES = ["exporters", "monitoring", "logs"]
+GOOD = {k: v for k, v in VARS.items() if k.startswith(("monitoring_", "redis_", "postgres_", "logs_"))}
 
 CASES = {
     # A newline would add a flag to the daemon's ARGS line (here: the admin API).
@@ -28,6 +28,12 @@ CASES = {
     "exporter-on-wildcard": ({"exporters_listen_address": "0.0.0.0"}, "exporters_listen_address"),  # noqa: S104
     "exporters-share-a-port": ({"exporters_redis_port": 9100}, "exporters_redis_port"),
     "monitor-user-is-admin": ({"redis_monitor_user": "admin"}, "redis_monitor_user"),
+    "mtail-on-node-port": ({"exporters_mtail_port": 9100}, "exporters_mtail_port"),
+    # The central log directory is removed by rotation: never a system directory.
+    "logs-in-var-log": ({"logs_dir": "/var/log"}, "logs_dir"),
+    "quote-in-log-path": ({"logs_files": [{"path": '/var/log/x"; module(load="omprog")', "tag": "x"}]}, "logs_files"),
+    "no-retention": ({"logs_retention_days": 0}, "logs_retention_days"),
+    "queue-size-not-a-size": ({"logs_queue_max_disk": "lots"}, "logs_queue_max_disk"),
 }
 
 
