@@ -377,3 +377,11 @@ def test_a_request_id_is_returned_and_found_at_the_central_host_in_nginx_and_app
     assert wait_for(found, 60), "the request id did not reach the central host from both nginx and the app"
     line = central.check_output(f"grep -h {rid} /var/log/shipshape/{EDGE}/nginx-access.json | head -1")
     assert json.loads(json.loads(line)["message"])["request_id"] == rid
+
+
+def test_the_apps_metrics_are_not_public_through_the_edge(out_trusts_the_edge):
+    """/metrics answers 404 through nginx; the monitoring host reads it from the app hosts themselves."""
+    out = host(OUT).run(f"curl -sS -o /dev/null -w '%{{http_code}}' --cacert {out_trusts_the_edge} {URL}metrics")
+    assert out.stdout == "404", out.stdout
+    query = "curl -sf http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=sum(app_requests_total)'"
+    assert float(json.loads(host(MONITORING).check_output(query))["data"]["result"][0]["value"][1]) > 0
