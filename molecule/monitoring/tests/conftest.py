@@ -1,7 +1,7 @@
 """Helpers for the monitoring tests: Prometheus's API and the webhook sink on the monitoring host."""
 
 import json
-import time
+import sys
 import urllib.parse
 from pathlib import Path
 
@@ -9,10 +9,13 @@ import pytest
 import testinfra
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "testbed"))
+import alertsink
+from alertsink import wait_for  # noqa: F401 - the tests import it from here
+
 SCENARIO = Path(__file__).resolve().parents[1]
 VARS = yaml.safe_load((SCENARIO / "molecule.yml").read_text())["provisioner"]["inventory"]["group_vars"]["all"]
 MON, DATA = "mon-prom", "mon-data"
-SINK = "/var/lib/alert-sink/posts.jsonl"
 
 
 def host(name):
@@ -37,29 +40,12 @@ def value(query):
 
 def posts():
     """Everything Alertmanager has posted to the sink so far."""
-    text = host(MON).run(f"cat {SINK} 2>/dev/null").stdout
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    return alertsink.posts(host(MON))
 
 
 def alert_events(name, since=0):
     """(status, labels) of every alert called name in the posts after the first `since` posts."""
-    return [
-        (alert["status"], alert["labels"])
-        for post in posts()[since:]
-        if post["path"] == "/alerts"
-        for alert in post["payload"].get("alerts", [])
-        if alert["labels"].get("alertname") == name
-    ]
-
-
-def wait_for(check, timeout, step=1.0):
-    """Poll check() until it returns something truthy; that value, or None after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(step)
+    return alertsink.alert_events(host(MON), name, since)
 
 
 @pytest.fixture(scope="module")
