@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+from alertsink import wait_for
 from conftest import (
     APPS,
     CACHE,
@@ -323,15 +324,6 @@ def test_a_host_removed_from_the_app_group_loses_its_access_on_the_next_run():
     assert redis_over(first) == "+OK +PONG"
     assert f"{ip(second)}/32" not in host(DB).run("cat /etc/postgresql/*/main/pg_hba.conf").stdout
     assert upstream_servers() == [f"{ip(first)}:{live(first)['port']}"]
-
-
-def wait_for(check, timeout, step=1.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(step)
 
 
 def test_the_monitoring_host_scrapes_every_host_and_every_exporter_answers():
