@@ -40,6 +40,9 @@ options:
   switch:
     description: The name of a boolean variable that, when false on a host, leaves it out.
     type: str
+  address:
+    description: Scrape this address instead of each host's own, such as C(127.0.0.1) for the monitoring host itself.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -55,7 +58,7 @@ _value:
 """
 
 
-def scrape_targets(hosts, hostvars, port_var=None, port=None, switch=None):
+def scrape_targets(hosts, hostvars, *, port_var=None, port=None, switch=None, address=None):  # noqa: PLR0913 - keywords only
     if port is None:
         raise AnsibleFilterError("scrape_targets: port is required")
     out = []
@@ -70,8 +73,8 @@ def scrape_targets(hosts, hostvars, port_var=None, port=None, switch=None):
             raise AnsibleFilterError(f"scrape_targets: {name}: {port_var} is not a port: {value!r}") from exc
         if not 0 < number < 65536:
             raise AnsibleFilterError(f"scrape_targets: {name}: {port_var} is not a port: {value!r}")
-        address = render(host_address(hostvars, name), "url")
-        out.append({"targets": [f"{address}:{number}"], "labels": {"host": str(name)}})
+        where = render(address or host_address(hostvars, name), "url")
+        out.append({"targets": [f"{where}:{number}"], "labels": {"host": str(name)}})
     return out
 
 

@@ -36,3 +36,9 @@ def test_bad_port_and_unknown_address_fail_naming_the_host():
 def test_no_hosts_no_targets_and_registered():
     assert scrape_targets([], HOSTVARS, port=9100) == []
     assert FilterModule().filters()["scrape_targets"] is scrape_targets
+
+
+def test_an_address_replaces_the_hosts_own():
+    assert scrape_targets(["db2"], HOSTVARS, port_var="exporters_postgres_port", port=9187, address="127.0.0.1") == [
+        {"targets": ["127.0.0.1:9999"], "labels": {"host": "db2"}}
+    ]
