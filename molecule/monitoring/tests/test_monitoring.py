@@ -157,6 +157,8 @@ def test_a_certificate_near_its_end_fires_and_a_renewed_one_resolves(mon, data):
     """The edge's certificate has 10 days left: the probe sees it; a 60-day one put in its place resolves the alert."""
     fired = wait_for(lambda: [e for e in alert_events("ShipshapeCertificateExpiring") if e[0] == "firing"], 60)
     assert fired and fired[0][1]["host"] == DATA, fired
+    left = "probe_ssl_earliest_cert_expiry - time()"
+    assert float(value(left)) < 14 * 86400, "the probe sees the 10-day certificate"
     mark = len(posts())
     tls = "/etc/shipshape/tls/shop"
     data.check_output(
@@ -171,3 +173,5 @@ def test_a_certificate_near_its_end_fires_and_a_renewed_one_resolves(mon, data):
     events = lambda: alert_events("ShipshapeCertificateExpiring", mark)  # noqa: E731 - read at each poll
     resolved = wait_for(lambda: [e for e in events() if e[0] == "resolved"], 60)
     assert resolved, "ShipshapeCertificateExpiring did not resolve within 60 s of the renewal"
+    # Resolved because the probe sees the renewed certificate (not because a probe failed during the swap).
+    assert wait_for(lambda: (value(left) or 0) and float(value(left)) > 50 * 86400, 60), value(left)
