@@ -19,6 +19,7 @@ CASES = {
     "bad-bucket": ({"backup_s3_bucket": "Not_A_Bucket"}, "backup_s3_bucket"),
     "no-secret-key": ({"backup_s3_secret_key": ""}, "backup_s3_secret_key"),
     "archive-timeout-too-long": ({"backup_archive_timeout": 600}, "backup_archive_timeout"),
+    "archive-push-timeout-too-short": ({"backup_archive_push_timeout": 1}, "backup_archive_push_timeout"),
     "unreadable-schedule": ({"backup_diff_schedule": "every other tuesday"}, "backup_diff_schedule"),
     "redis-without-password": ({"backup_redis": True, "backup_redis_password": ""}, "backup_redis_password"),
     "stanza-with-a-newline": ({"backup_stanza": "db1\n[global]"}, "backup_stanza"),

@@ -7,9 +7,10 @@ import shlex
 import subprocess
 import time
 import uuid
+from datetime import UTC, datetime
 
 import pytest
-from alertsink import wait_for
+from alertsink import posts, wait_for
 from conftest import (
     APPS,
     CACHE,
@@ -42,6 +43,14 @@ STACK_PORTS = {
     "site-app2": [8001, 8002, 9100],
 }
 MONITORING = CACHE
+# What a deploy that went wrong would fire: the app down on a host, a scrape target down, 5xx, the site's probe.
+DEPLOY_ALERTS = {
+    "ShipshapeAppDown",
+    "ShipshapeTargetDown",
+    "ShipshapeApp5xxRatioHigh",
+    "ShipshapeHttp5xxRatioHigh",
+    "ShipshapeProbeFailed",
+}
 
 
 def live(name):
@@ -226,10 +235,16 @@ def test_behind_cloudflare_anything_else_is_refused_at_the_firewall_and_at_nginx
 
 
 def test_deploying_v2_over_the_fleet_under_load_fails_no_request(out_trusts_the_edge):
+    sink = host(MONITORING)
     traffic = load(out_trusts_the_edge, seconds=600)
     time.sleep(3)
+    began = datetime.now(UTC)
     run = playbook("deploy.yml", app_image="shipshape-app:v2")
     result = traffic.stop(after=5)
+    # Alertmanager's group_wait and group_interval are 1 s here, evaluation 1 s, app and 5xx alerts 5 s: anything the
+    # deploy broke would have reached the sink by now.
+    time.sleep(15)
+    ended = datetime.now(UTC)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert result["rate"] >= 50 and result["seconds"] >= 20, result
     assert result["failed"] == 0 and result["server_errors"] == 0 and result["other"] == 0, result
@@ -245,6 +260,20 @@ def test_deploying_v2_over_the_fleet_under_load_fails_no_request(out_trusts_the_
     assert mine and mine[-1]["createdBy"] == "shipshape.server.deploy", silences
     active = json.loads(host(MONITORING).check_output("amtool silence query -o json"))
     assert not [x for x in active if x["createdBy"] == "shipshape.server.deploy"], active
+    # The sink hears Alertmanager (the watchdog reaches it), and no alert a deploy can cause began during the deploy
+    # and reached it. (One firing before, such as the probe of a Cloudflare-only site from a host outside Cloudflare,
+    # began earlier; the test bed's clock and unit alerts have nothing to do with a deploy and may begin any time.)
+    heard = posts(sink)
+    assert any(post["path"] == "/watchdog" for post in heard), heard[-3:]
+    during = [
+        (alert["labels"]["alertname"], alert["labels"].get("host"), alert["startsAt"])
+        for post in heard
+        if post["path"] == "/alerts"
+        for alert in post["payload"].get("alerts", [])
+        if alert["labels"]["alertname"] in DEPLOY_ALERTS
+        and began <= datetime.fromisoformat(alert["startsAt"].replace("Z", "+00:00")) <= ended
+    ]
+    assert not during, during
 
 
 def test_a_version_that_fails_on_the_second_host_fails_no_request_and_says_who_runs_what(out_trusts_the_edge):
