@@ -7,7 +7,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(BIN):$(PATH)
 LINK := .collections/ansible_collections/shipshape/server
 
-.PHONY: test lint unit venv demo demo-down molecule FORCE
+.PHONY: test lint unit sanity package venv demo demo-down molecule FORCE
 
 ## test: everything CI runs (venv, engine, images, lint, unit, all molecule scenarios)
 test:
@@ -41,12 +41,23 @@ $(LINK): FORCE
 	@if [ -d "$(SHADOW)" ] && [ ! -L "$(SHADOW)" ]; then rm -rf "$(SHADOW)"; fi
 FORCE:
 
-## lint: yamllint, ansible-lint (production profile), ruff
+## lint: yamllint, ansible-lint (production profile), ruff, zizmor and actionlint on every workflow, the changelog's fragments
 lint: venv
 	yamllint --strict .
 	ansible-lint --offline
 	ruff check .
 	ruff format --check .
+	zizmor --persona auditor --offline . examples/app
+	actionlint .github/workflows/*.yml examples/app/.github/workflows/*.yml
+	antsibull-changelog lint
+
+## sanity: ansible-test sanity on a copy of the collection (its own virtualenvs, from PyPI)
+sanity: venv
+	python tests/testbed/sanity.py
+
+## package: the Galaxy tarball built, installed into an empty path and documented from there; changelog and EE
+package: venv
+	pytest -q tests/package
 
 ## unit: unit tests of the plugins and the tooling (seconds)
 unit: venv

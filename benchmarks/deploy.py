@@ -58,7 +58,10 @@ def percentiles(records: list) -> tuple[float, float]:
     latencies = sorted(r[3] for r in records)
     if not latencies:
         return float("nan"), float("nan")
-    pick = lambda p: latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000  # noqa: E731
+
+    def pick(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
+
     return pick(0.50), pick(0.99)
 
 

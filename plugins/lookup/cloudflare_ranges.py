@@ -4,11 +4,6 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.shipshape.server.plugins.plugin_utils.peers import CLOUDFLARE_RANGES
-
 DOCUMENTATION = r"""
 name: cloudflare_ranges
 short_description: Cloudflare's published address ranges (IPv4 and IPv6)
@@ -28,6 +23,11 @@ _raw:
   type: list
   elements: str
 """
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.shipshape.server.plugins.plugin_utils.peers import CLOUDFLARE_RANGES
 
 
 class LookupModule(LookupBase):

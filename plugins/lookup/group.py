@@ -4,12 +4,6 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleLookupError
-from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.shipshape.server.plugins.plugin_utils.peers import group_map, members
-
 DOCUMENTATION = r"""
 name: group
 short_description: The inventory group of a purpose (edge, app, db, cache, monitoring), or its hosts
@@ -45,6 +39,12 @@ _raw:
   type: list
   elements: str
 """
+
+from ansible.errors import AnsibleLookupError
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.shipshape.server.plugins.plugin_utils.peers import group_map, members
 
 
 class LookupModule(LookupBase):

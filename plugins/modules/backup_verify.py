@@ -19,7 +19,7 @@ description:
     when the scratch directory's file system has less free space than the backup's size and 10%.
   - Run it as the user pgBackRest runs as (C(become_user=postgres)).
 version_added: 0.1.0
-author: shipshape.server developers
+author: Shipshape developers (@shipshape)
 options:
   stanza:
     description: The pgBackRest stanza.

@@ -24,7 +24,7 @@ options:
     type: list
     elements: str
     required: true
-author: shipshape.server developers
+author: Shipshape developers (@shipshape)
 """
 
 EXAMPLES = r"""

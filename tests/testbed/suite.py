@@ -56,6 +56,9 @@ LINTERS = (
     ("ansible-lint", ["ansible-lint", "--offline"]),
     ("ruff check", ["ruff", "check", "."]),
     ("ruff format", ["ruff", "format", "--check", "."]),
+    ("zizmor", ["zizmor", "--persona", "auditor", "--offline", ".", "examples/app"]),
+    ("actionlint", ["sh", "-c", "actionlint .github/workflows/*.yml examples/app/.github/workflows/*.yml"]),
+    ("antsibull-changelog", ["antsibull-changelog", "lint"]),
 )
 # Two at a time on 2 cores: the whole suite took 2318 s with two, 4940 s with three (each job's Ansible forks and
 # each scenario's hosts already load the machine; a third job made every one 2.5 to 3.8 times slower than alone).
@@ -281,6 +284,17 @@ def unit(env: dict[str, str]) -> Phase:
     return finish(phase)
 
 
+def package(env: dict[str, str]) -> Phase:
+    """The Galaxy tarball built, installed elsewhere and documented from there (tests/package)."""
+    say("package: start")
+    xml = LOGS / "package.xml"
+    xml.unlink(missing_ok=True)
+    start = time.monotonic()
+    rc, _ = execute("package", ["pytest", "-q", "tests/package", f"--junitxml={xml}"], env, LOGS / "package.log")
+    cases = junit_cases(xml, "package: ") or [Case("package", False)]
+    return finish(Phase("package", rc == 0, time.monotonic() - start, cases=cases, log=LOGS / "package.log"))
+
+
 def scenario(name: str, env: dict[str, str]) -> Phase:
     say(f"molecule {name}: start")
     xml = LOGS / f"molecule-{name}.xml"
@@ -350,7 +364,8 @@ def main(argv: list[str]) -> int:
 
     jobs = [(f"molecule {s}", lambda s=s: scenario(s, env)) for s in longest_first(wanted, times)]
     if not args.only_scenarios:
-        jobs += [("lint", lambda: lint(env)), ("unit", lambda: unit(env))]
+        jobs += [("lint", lambda: lint(env)), ("unit", lambda: unit(env)), ("package", lambda: package(env))]
+        jobs.append(("sanity", lambda: setup_step("sanity", ["python", "tests/testbed/sanity.py"], env)))
     if not phases[0].ok:
         results = [Phase(n, False, 0, skipped=True) for n, _ in jobs]
     elif not ready:
@@ -359,7 +374,8 @@ def main(argv: list[str]) -> int:
         say(f"running {len(jobs)} jobs, {max(1, args.jobs)} at a time")
         with ThreadPoolExecutor(max(1, args.jobs)) as pool:
             results = list(pool.map(lambda job: job[1](), jobs))
-    order = {n: i for i, n in enumerate(["lint", "unit"] + [f"molecule {s}" for s in sorted(wanted)])}
+    first = ["lint", "unit", "package", "sanity"]
+    order = {n: i for i, n in enumerate(first + [f"molecule {s}" for s in sorted(wanted)])}
     phases += sorted(results, key=lambda p: order.get(p.name, 99))
     save_times(times_file, phases)
 

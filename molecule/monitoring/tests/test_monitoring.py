@@ -170,8 +170,9 @@ def test_a_certificate_near_its_end_fires_and_a_renewed_one_resolves(mon, data):
     pem = data.file(f"{tls}/renewed.pem").content_string
     mon.check_output(f"printf %s '{pem}' > /etc/ssl/shipshape-probe-ca.pem")
     mon.check_output("systemctl reload prometheus-blackbox-exporter")
-    events = lambda: alert_events("ShipshapeCertificateExpiring", mark)  # noqa: E731 - read at each poll
-    resolved = wait_for(lambda: [e for e in events() if e[0] == "resolved"], 60)
+    resolved = wait_for(
+        lambda: [e for e in alert_events("ShipshapeCertificateExpiring", mark) if e[0] == "resolved"], 60
+    )
     assert resolved, "ShipshapeCertificateExpiring did not resolve within 60 s of the renewal"
     # Resolved because the probe sees the renewed certificate (not because a probe failed during the swap).
     assert wait_for(lambda: (value(left) or 0) and float(value(left)) > 50 * 86400, 60), value(left)

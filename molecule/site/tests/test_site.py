@@ -85,6 +85,57 @@ def web_listeners():
             host(name).run(f"systemctl stop listen-{port}")
 
 
+def test_the_site_run_from_the_galaxy_tarball_alone_finds_the_fleet_converged(tmp_path):
+    """The collection as Galaxy ships it: built, installed into an empty collections path, and
+    `ansible-playbook shipshape.server.site` run from there (the first test, while the fleet is as converge left it):
+    every host reports 0 changes, so the tarball carries all the site needs, and nothing different."""
+    root = SCENARIO.parents[1]
+    build = subprocess.run(
+        ["ansible-galaxy", "collection", "build", "--output-path", str(tmp_path), str(root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    (tarball,) = tmp_path.glob("shipshape-server-*.tar.gz")
+    where = tmp_path / "collections"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_COLLECTIONS_PATH")}
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(where)
+    install = subprocess.run(
+        ["ansible-galaxy", "collection", "install", "--no-deps", "-p", str(where), str(tarball)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    found = subprocess.run(
+        ["ansible-galaxy", "collection", "list", "shipshape.server", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert list(json.loads(found.stdout)) == [str(where / "ansible_collections")], found.stdout
+    run = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "shipshape.server.site"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    recap = dict(re.findall(r"^(site-\S+)\s+:\s+ok=\d+\s+changed=(\d+)", run.stdout, re.M))
+    assert sorted(recap) == sorted([*FLEET, OUT]) and set(recap.values()) == {"0"}, run.stdout[-3000:]
+
+
 def test_the_post_quantum_option_offers_only_hybrid_key_exchange_and_ssh_audit_warns_of_nothing():
     """site-edge (Debian 12) has ssh_crypto_policy post-quantum; the site logs in to it over SSH all along."""
     run = subprocess.run(

@@ -173,7 +173,7 @@ def prune(client, s3) -> None:
 
 
 def redis_fetch(target: str, day: str | None) -> int:
-    _, s3 = redis_settings()
+    s3 = redis_settings()[1]
     client = s3_client(s3)
     dates = copies(client, s3)
     if not dates or (day and day not in dates):
