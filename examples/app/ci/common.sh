@@ -11,6 +11,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p "$CI_WORK" && chmod 0700 "$CI_WORK"
 # Registry credentials live in this run's directory, never in the runner's home.
 export DOCKER_CONFIG="$CI_WORK/docker"
+# The tools ci/tools.sh installed, and the collections it installed for Ansible.
+export PATH="$CI_WORK/venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CI_WORK/collections"
 # The commit being built: GitHub's, or the checkout's.
 : "${COMMIT:=${GITHUB_SHA:-$(git rev-parse HEAD 2>/dev/null || echo dev)}}"
 TAG="git-${COMMIT:0:12}"

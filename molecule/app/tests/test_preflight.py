@@ -16,6 +16,8 @@ CASES = {
     "port-taken-by-pgbouncer": ({"app_blue_port": 6432}, "app_blue_port"),
     "unknown-runtime": ({"app_runtime": "kubernetes"}, "app_runtime"),
     "bad-image": ({"app_image": "Shipshape App:v1"}, "app_image"),
+    "registry-with-a-path": ({"app_registry": "../../etc/docker"}, "app_registry"),
+    "registry-ca-a-key": ({"app_registry_ca_pem": "-----BEGIN PRIVATE KEY-----\nx\n"}, "app_registry_ca_pem"),
     "site-with-own-upstreams": (
         {"nginx_sites": [{**VARS["nginx_sites"][0], "upstreams": ["127.0.0.1:9000"]}]},
         "app_nginx_site",
