@@ -7,17 +7,20 @@ The site run from the tarball needs test hosts: it is in the site scenario (mole
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "testbed"))
+import galaxy
+
+ROOT = galaxy.ROOT
 ROLES = sorted(p.name for p in ROOT.glob("roles/*") if (p / "tasks" / "main.yml").is_file())
 MODULES = sorted(p.stem for p in ROOT.glob("plugins/modules/*.py") if p.stem != "__init__")
 LOOKUPS = sorted(p.stem for p in ROOT.glob("plugins/lookup/*.py") if p.stem != "__init__")
@@ -38,23 +41,14 @@ def run(*command, env=None, cwd=None) -> str:
 
 @pytest.fixture(scope="session")
 def tarball(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("build")
-    run("ansible-galaxy", "collection", "build", "--output-path", out, ROOT)
-    (path,) = out.glob("shipshape-server-*.tar.gz")
-    return path
+    return galaxy.build(tmp_path_factory.mktemp("build"))
 
 
 @pytest.fixture(scope="session")
 def installed(tarball, tmp_path_factory) -> dict[str, str]:
-    """An environment whose only copy of shipshape.server is the one installed from the tarball (its dependencies
-    are the collections bundled in the `ansible` package, as on a controller that installed it from PyPI)."""
+    """An environment whose only copy of shipshape.server is the one installed from the tarball; a HOME of its own."""
     where = tmp_path_factory.mktemp("collections")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env |= {"ANSIBLE_COLLECTIONS_PATH": str(where), "HOME": str(where)}
-    # In that environment, or ansible-galaxy finds the checkout's copy (.collections) and installs nothing.
-    run("ansible-galaxy", "collection", "install", "--no-deps", "-p", where, tarball, env=env, cwd="/")
-    assert (where / "ansible_collections" / "shipshape" / "server" / "MANIFEST.json").is_file()
-    return env
+    return galaxy.install(tarball, where) | {"HOME": str(where)}
 
 
 def docs(env, kind: str, names: list[str]) -> dict:

@@ -19,7 +19,10 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import galaxy
+
+ROOT = galaxy.ROOT
 CACHE = Path.home() / ".ansible" / "test" / "cache"
 PIP_VERSION = "24.2"  # ansible-test's own pin (ansible_test/_internal/python_requirements.py, get_venv_packages)
 
@@ -55,12 +58,8 @@ def bootstrap() -> None:
 def unpack_build(to: Path) -> None:
     """Build the collection's tarball and unpack it at `to`."""
     with tempfile.TemporaryDirectory(prefix="shipshape-build-") as out:
-        subprocess.run(
-            ["ansible-galaxy", "collection", "build", "--output-path", out, str(ROOT)], check=True, capture_output=True
-        )
-        (tarball,) = Path(out).glob("shipshape-server-*.tar.gz")
         to.mkdir(parents=True)
-        with tarfile.open(tarball) as tar:
+        with tarfile.open(galaxy.build(Path(out))) as tar:
             tar.extractall(to, filter="data")
 
 

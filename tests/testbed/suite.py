@@ -274,25 +274,15 @@ def lint(env: dict[str, str]) -> Phase:
     return finish(phase)
 
 
-def unit(env: dict[str, str]) -> Phase:
-    say("unit: start")
-    xml = LOGS / "unit.xml"
+def pytest_job(name: str, path: str, env: dict[str, str]) -> Phase:
+    """pytest on a directory of tests, one case per test (from its JUnit XML); no XML at all is one failed case."""
+    say(f"{name}: start")
+    xml, log = LOGS / f"{name}.xml", LOGS / f"{name}.log"
     xml.unlink(missing_ok=True)
     start = time.monotonic()
-    rc, _ = execute("unit", ["pytest", "-q", "tests/unit", f"--junitxml={xml}"], env, LOGS / "unit.log")
-    phase = Phase("unit", rc == 0, time.monotonic() - start, cases=junit_cases(xml, "unit: "), log=LOGS / "unit.log")
-    return finish(phase)
-
-
-def package(env: dict[str, str]) -> Phase:
-    """The Galaxy tarball built, installed elsewhere and documented from there (tests/package)."""
-    say("package: start")
-    xml = LOGS / "package.xml"
-    xml.unlink(missing_ok=True)
-    start = time.monotonic()
-    rc, _ = execute("package", ["pytest", "-q", "tests/package", f"--junitxml={xml}"], env, LOGS / "package.log")
-    cases = junit_cases(xml, "package: ") or [Case("package", False)]
-    return finish(Phase("package", rc == 0, time.monotonic() - start, cases=cases, log=LOGS / "package.log"))
+    rc, _ = execute(name, ["pytest", "-q", path, f"--junitxml={xml}"], env, log)
+    cases = junit_cases(xml, f"{name}: ") or [Case(name, False)]
+    return finish(Phase(name, rc == 0, time.monotonic() - start, cases=cases, log=log))
 
 
 def scenario(name: str, env: dict[str, str]) -> Phase:
@@ -364,7 +354,9 @@ def main(argv: list[str]) -> int:
 
     jobs = [(f"molecule {s}", lambda s=s: scenario(s, env)) for s in longest_first(wanted, times)]
     if not args.only_scenarios:
-        jobs += [("lint", lambda: lint(env)), ("unit", lambda: unit(env)), ("package", lambda: package(env))]
+        jobs += [("lint", lambda: lint(env)), ("unit", lambda: pytest_job("unit", "tests/unit", env))]
+        # The Galaxy tarball built, installed elsewhere and documented from there.
+        jobs.append(("package", lambda: pytest_job("package", "tests/package", env)))
         jobs.append(("sanity", lambda: setup_step("sanity", ["python", "tests/testbed/sanity.py"], env)))
     if not phases[0].ok:
         results = [Phase(n, False, 0, skipped=True) for n, _ in jobs]

@@ -15,6 +15,7 @@ import testinfra
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "testbed"))
+import galaxy
 import traffic
 
 SCENARIO = Path(__file__).resolve().parents[1]
@@ -110,9 +111,7 @@ def web():
 def repo(tmp_path_factory):
     """The reference app's repository on the runner, one commit, with the deploy inventory of the test fleet; the
     collection's tarball beside it. Returns the commit."""
-    out = tmp_path_factory.mktemp("build")
-    subprocess.run(["ansible-galaxy", "collection", "build", "--output-path", str(out), str(ROOT)], check=True)
-    (tarball,) = out.glob("shipshape-server-*.tar.gz")
+    tarball = galaxy.build(tmp_path_factory.mktemp("build"))
     subprocess.run(["docker", "cp", str(tarball), f"{CI}:{TARBALL}"], check=True)
     sh(CI, f"rm -rf {REPO} && mkdir -p {REPO}").check_returncode()
     subprocess.run(["docker", "cp", f"{APP}/.", f"{CI}:{REPO}"], check=True)

@@ -9,6 +9,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import galaxy
 import pytest
 from alertsink import posts, wait_for
 from conftest import (
@@ -89,29 +90,9 @@ def test_the_site_run_from_the_galaxy_tarball_alone_finds_the_fleet_converged(tm
     """The collection as Galaxy ships it: built, installed into an empty collections path, and
     `ansible-playbook shipshape.server.site` run from there (the first test, while the fleet is as converge left it):
     every host reports 0 changes, so the tarball carries all the site needs, and nothing different."""
-    root = SCENARIO.parents[1]
-    build = subprocess.run(
-        ["ansible-galaxy", "collection", "build", "--output-path", str(tmp_path), str(root)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert build.returncode == 0, build.stdout + build.stderr
-    (tarball,) = tmp_path.glob("shipshape-server-*.tar.gz")
     where = tmp_path / "collections"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_COLLECTIONS_PATH")}
-    env["ANSIBLE_COLLECTIONS_PATH"] = str(where)
-    install = subprocess.run(
-        ["ansible-galaxy", "collection", "install", "--no-deps", "-p", str(where), str(tarball)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert install.returncode == 0, install.stdout + install.stderr
+    where.mkdir()
+    env = galaxy.install(galaxy.build(tmp_path), where)
     found = subprocess.run(
         ["ansible-galaxy", "collection", "list", "shipshape.server", "--format", "json"],
         capture_output=True,
