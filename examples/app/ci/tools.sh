@@ -17,7 +17,8 @@ if [[ -n ${GITHUB_PATH:-} ]]; then echo "$CI_WORK/venv/bin" >>"$GITHUB_PATH"; fi
 if [[ $1 == deploy ]]; then
   export ANSIBLE_COLLECTIONS_PATH="$CI_WORK/collections"
   if [[ -n ${COLLECTION_SOURCE:-} ]]; then
-    "$CI_WORK/venv/bin/ansible-galaxy" collection install --force -p "$ANSIBLE_COLLECTIONS_PATH" "$COLLECTION_SOURCE"
+    # Its dependencies are the collections the `ansible` package bundles.
+    "$CI_WORK/venv/bin/ansible-galaxy" collection install --no-deps --force -p "$ANSIBLE_COLLECTIONS_PATH" "$COLLECTION_SOURCE"
   else
     "$CI_WORK/venv/bin/ansible-galaxy" collection install -p "$ANSIBLE_COLLECTIONS_PATH" -r ci/requirements.yml
   fi
