@@ -31,9 +31,15 @@ WORKFLOWS = "/srv/workflows"  # the workflows as act runs them (GitHub's actions
 TARBALL = "/srv/shipshape-server.tar.gz"
 # What the test bed substitutes, as a runner's environment: Docker Hub's Debian by the test bed's image, and Galaxy
 # by the collection's tarball built from this checkout.
-RUNNER_ENV = {"BASE_IMAGE": "shipshape/testbed:debian12", "COLLECTION_SOURCE": TARBALL}
-# The local equivalent of each action the workflows use: act's host runner copies the working tree (the checkout).
-LOCAL_ACTIONS = {"actions/checkout": 'git -C "$GITHUB_WORKSPACE" log -1 --format="checked out %H"'}
+# LOCAL_REPOSITORY is where the runner finds the repository (GitHub's checkout fetches it from GitHub).
+RUNNER_ENV = {"BASE_IMAGE": "shipshape/testbed:debian12", "COLLECTION_SOURCE": TARBALL, "LOCAL_REPOSITORY": REPO}
+# The local equivalent of each action the workflows use. actions/checkout: what it does, from the local repository
+# (an empty workspace, or the last run's: init, fetch the commit, check it out, remove anything else).
+LOCAL_ACTIONS = {
+    "actions/checkout": 'git init -q "$GITHUB_WORKSPACE" && cd "$GITHUB_WORKSPACE" && '
+    'git fetch -q --depth 1 "$LOCAL_REPOSITORY" "$GITHUB_SHA" && git checkout -q --force FETCH_HEAD && '
+    "git clean -qffdx"
+}
 
 
 def host(name):
