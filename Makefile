@@ -6,6 +6,8 @@ export SHIPSHAPE_CACHE ?= $(HOME)/.cache/shipshape
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(BIN):$(PATH)
 LINK := .collections/ansible_collections/shipshape/server
+# The plugins, as Ansible imports them; suite.py reads this line too.
+UNIT_COVERAGE := --cov=ansible_collections.shipshape.server.plugins --cov-report=term --cov-fail-under=85
 
 .PHONY: test lint unit sanity package venv demo demo-down molecule FORCE
 
@@ -59,9 +61,9 @@ sanity: venv
 package: venv
 	pytest -q tests/package
 
-## unit: unit tests of the plugins and the tooling (seconds)
+## unit: unit tests of the plugins, the tooling and the workflows, with the plugins' coverage and its threshold (seconds)
 unit: venv
-	pytest -q tests/unit
+	pytest -q tests/unit $(UNIT_COVERAGE)
 
 ## demo: a sandbox host on the test bed, converged with playbooks/site.yml (the app and its backups included)
 demo: venv
