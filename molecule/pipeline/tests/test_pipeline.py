@@ -102,8 +102,9 @@ def test_a_wrong_registry_password_fails_the_run_clearly_and_the_old_version_kee
 
 
 @pytest.fixture(scope="module", autouse=True)
-def durations():
-    """The pipeline's figures, for the closing note and docs/testing.md."""
+def durations(request):
+    """The pipeline's figures (act's time for each step), printed past pytest's capture for the suite's log."""
     yield
+    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
     for name, steps in FIGURES.items():
-        print(f"\n{name}: " + ", ".join(f"{step} {outcome}" for step, outcome in steps.items()))
+        terminal.write_line(f"pipeline figures, {name}: " + ", ".join(f"{k} {v}" for k, v in steps.items()))
