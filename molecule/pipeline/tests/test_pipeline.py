@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import CI, VARS, act, live, load, sh
+from conftest import CI, ROOT, VARS, act, live, load, sh
 
 FIGURES = {}
 CA = f"/etc/docker/certs.d/{CI}:5000/ca.crt"  # the scenario CA, as the runner's Docker trusts it
@@ -102,9 +102,9 @@ def test_a_wrong_registry_password_fails_the_run_clearly_and_the_old_version_kee
 
 
 @pytest.fixture(scope="module", autouse=True)
-def durations(request):
-    """The pipeline's figures (act's time for each step), printed past pytest's capture for the suite's log."""
+def durations():
+    """The pipeline's figures (act's time for each step), kept beside the suite's logs: .cache/suite/pipeline.txt."""
     yield
-    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    for name, steps in FIGURES.items():
-        terminal.write_line(f"pipeline figures, {name}: " + ", ".join(f"{k} {v}" for k, v in steps.items()))
+    out = ROOT / ".cache" / "suite" / "pipeline.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(f"{name}: {json.dumps(steps)}\n" for name, steps in FIGURES.items()))
