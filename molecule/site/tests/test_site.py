@@ -9,7 +9,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-import galaxy
 import pytest
 from alertsink import posts, wait_for
 from conftest import (
@@ -84,37 +83,6 @@ def web_listeners():
     for name in others:
         for port in (80, 443):
             host(name).run(f"systemctl stop listen-{port}")
-
-
-def test_the_site_run_from_the_galaxy_tarball_alone_finds_the_fleet_converged(tmp_path):
-    """The collection as Galaxy ships it: built, installed into an empty collections path, and
-    `ansible-playbook shipshape.server.site` run from there (the first test, while the fleet is as converge left it):
-    every host reports 0 changes, so the tarball carries all the site needs, and nothing different."""
-    where = tmp_path / "collections"
-    where.mkdir()
-    env = galaxy.install(galaxy.build(tmp_path), where)
-    found = subprocess.run(
-        ["ansible-galaxy", "collection", "list", "shipshape.server", "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert list(json.loads(found.stdout)) == [str(where / "ansible_collections")], found.stdout
-    run = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "shipshape.server.site"],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        env=env,
-        cwd=tmp_path,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    recap = dict(re.findall(r"^(site-\S+)\s+:\s+ok=\d+\s+changed=(\d+)", run.stdout, re.M))
-    assert sorted(recap) == sorted([*FLEET, OUT]) and set(recap.values()) == {"0"}, run.stdout[-3000:]
 
 
 def test_the_post_quantum_option_offers_only_hybrid_key_exchange_and_ssh_audit_warns_of_nothing():
