@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import sys
 import tarfile
 from pathlib import Path
@@ -32,11 +31,7 @@ NOT_SHIPPED = re.compile(
 
 
 def run(*command, env=None, cwd=None) -> str:
-    done = subprocess.run(
-        [str(c) for c in command], capture_output=True, text=True, env=env, cwd=cwd, check=False, timeout=600
-    )
-    assert done.returncode == 0, f"{' '.join(map(str, command))}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done.stdout
+    return galaxy.run(command, env, cwd).stdout
 
 
 @pytest.fixture(scope="session")

@@ -11,16 +11,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def run(command, env: dict[str, str] | None = None, cwd=None, timeout: int = 600, check: bool = True):
+    """One command, its output captured as text (the helper every galaxy test uses); with `check`, a failure is an
+    assertion that shows the command and the tails of its output."""
+    done = subprocess.run(
+        [str(c) for c in command], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout, check=False
+    )
+    assert not check or done.returncode == 0, (
+        f"{' '.join(map(str, command))}\n{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
+    )
+    return done
+
+
 def build(out: Path) -> Path:
     """`ansible-galaxy collection build` of the checkout into `out`; the tarball's path."""
-    done = subprocess.run(
-        ["ansible-galaxy", "collection", "build", "--output-path", str(out), str(ROOT)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    run(["ansible-galaxy", "collection", "build", "--output-path", out, ROOT], timeout=300)
     (tarball,) = Path(out).glob("shipshape-server-*.tar.gz")
     return tarball
 
@@ -31,15 +36,6 @@ def install(tarball: Path, where: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_COLLECTIONS_PATH")}
     env |= {"ANSIBLE_COLLECTIONS_PATH": str(where)}
     # In that environment, or ansible-galaxy finds the checkout's copy and installs nothing.
-    done = subprocess.run(
-        ["ansible-galaxy", "collection", "install", "--no-deps", "-p", str(where), str(tarball)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        cwd=where,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    run(["ansible-galaxy", "collection", "install", "--no-deps", "-p", where, tarball], env, cwd=where, timeout=300)
     assert (where / "ansible_collections" / "shipshape" / "server" / "MANIFEST.json").is_file()
     return env

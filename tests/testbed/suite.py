@@ -257,6 +257,35 @@ def setup_step(name: str, cmd: list[str], env: dict[str, str]) -> Phase:
     return finish(phase)
 
 
+SANITY_TEST = re.compile(r'^Running sanity test "(?P<test>[^"]+)"')
+SANITY_FAILED = re.compile(r"^FATAL: The \d+ sanity test\(s\) listed below")
+
+
+def sanity_cases(lines: list[str], rc: int) -> list[Case]:
+    """One case per sanity test ansible-test ran; the ones it lists as failed fail. A failure with no test listed
+    (the build, the bootstrap) is one failed case."""
+    tests = [m["test"] for line in lines if (m := SANITY_TEST.match(line))]
+    failed: set[str] = set()
+    for i, line in enumerate(lines):
+        if SANITY_FAILED.match(line):
+            failed = {t.strip() for t in lines[i + 1 :] if t.strip() in tests}
+    cases = [Case(f"sanity: {t}", t not in failed) for t in tests]
+    if rc != 0 and all(c.ok for c in cases):
+        cases.append(Case("sanity", False))
+    return cases
+
+
+def sanity(env: dict[str, str]) -> Phase:
+    """ansible-test sanity on the built tarball (tests/testbed/sanity.py), one case per sanity test."""
+    say("sanity: start")
+    log = LOGS / "sanity.log"
+    start = time.monotonic()
+    rc, lines = execute("sanity", ["python", "tests/testbed/sanity.py"], env, log)
+    phase = Phase("sanity", rc == 0, time.monotonic() - start, log=log)
+    phase.cases = sanity_cases([line for _, line in lines], rc)
+    return finish(phase)
+
+
 def lint(env: dict[str, str]) -> Phase:
     say("lint: start")
     start = time.monotonic()
@@ -366,7 +395,7 @@ def main(argv: list[str]) -> int:
         jobs += [("lint", lambda: lint(env)), ("unit", lambda: pytest_job("unit", "tests/unit", env, unit_coverage()))]
         # The Galaxy tarball built, installed elsewhere and documented from there.
         jobs.append(("package", lambda: pytest_job("package", "tests/package", env)))
-        jobs.append(("sanity", lambda: setup_step("sanity", ["python", "tests/testbed/sanity.py"], env)))
+        jobs.append(("sanity", lambda: sanity(env)))
     if not phases[0].ok:
         results = [Phase(n, False, 0, skipped=True) for n, _ in jobs]
     elif not ready:

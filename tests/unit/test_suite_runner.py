@@ -109,3 +109,28 @@ def test_a_hung_job_is_killed_with_its_children(tmp_path, monkeypatch):
     )
     assert rc != 0 and [line for _, line in lines] == ["hi"]
     assert "killed after" in (tmp_path / "l").read_text()
+
+
+SANITY_OUTPUT = """Running sanity test "compile" on Python 3.11
+Running sanity test "pep8"
+ERROR: Found 1 pep8 issue(s) which need to be resolved:
+ERROR: plugins/modules/x.py:1:1: E501: line too long
+Running sanity test "yamllint"
+FATAL: The 1 sanity test(s) listed below (out of 3) failed. See error output above for details.
+pep8
+"""
+
+
+def test_each_sanity_test_is_a_case_and_the_listed_ones_fail():
+    cases = suite.sanity_cases(SANITY_OUTPUT.splitlines(), 1)
+    assert [(c.name, c.ok) for c in cases] == [
+        ("sanity: compile", True),
+        ("sanity: pep8", False),
+        ("sanity: yamllint", True),
+    ]
+
+
+def test_a_sanity_run_that_fails_before_any_test_is_one_failed_case():
+    assert [(c.name, c.ok) for c in suite.sanity_cases(["ERROR: the build failed"], 1)] == [("sanity", False)]
+    passed = [line for line in SANITY_OUTPUT.splitlines() if line.startswith("Running")]
+    assert all(c.ok for c in suite.sanity_cases(passed, 0))

@@ -163,3 +163,14 @@ def test_a_plan_that_would_cut_the_controllers_own_connection_is_refused_with_no
     assert names in out, out[-3000:]
     recap = [line for line in run.stdout.splitlines() if " changed=" in line]
     assert recap and all(" changed=0 " in line for line in recap), recap
+
+
+def test_a_deploy_with_a_silence_amtool_would_refuse_stops_before_any_app_host_is_touched():
+    """A deploy that could not silence its own alerts would page during a healthy deploy: the duration is checked
+    before the first app host is deployed, and the message names the variable."""
+    run = playbook("deploy.yml", shipshape_deploy_silence="forever")
+    assert run.returncode != 0, run.stdout[-3000:]
+    assert "shipshape_deploy_silence is a duration" in run.stdout, run.stdout[-3000:]
+    assert "Deploy, one app host at a time" not in run.stdout, run.stdout[-3000:]
+    recap = [line for line in run.stdout.splitlines() if " changed=" in line]
+    assert recap and all(" changed=0 " in line for line in recap), recap
