@@ -170,7 +170,8 @@ def test_a_deploy_with_a_silence_amtool_would_refuse_stops_before_any_app_host_i
     before the first app host is deployed, and the message names the variable."""
     run = playbook("deploy.yml", shipshape_deploy_silence="forever")
     assert run.returncode != 0, run.stdout[-3000:]
-    assert "shipshape_deploy_silence is a duration" in run.stdout, run.stdout[-3000:]
+    out = run.stdout + run.stderr
+    assert "shipshape_deploy_silence is a duration" in out, out[-3000:]
     assert "Deploy, one app host at a time" not in run.stdout, run.stdout[-3000:]
     recap = [line for line in run.stdout.splitlines() if " changed=" in line]
     assert recap and all(" changed=0 " in line for line in recap), recap
