@@ -27,6 +27,7 @@ LOOKUPS = sorted(p.stem for p in ROOT.glob("plugins/lookup/*.py") if p.stem != "
 # Hub reads it).
 NOT_SHIPPED = re.compile(
     r"^(molecule|tests/(testbed|unit|package)|benchmarks|\.cache|\.venv|\.collections|\.git|\.ci|\.github)(/|$)"
+    r"|(.*/)?\.coverage$"
 )
 
 
