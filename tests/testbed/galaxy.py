@@ -11,15 +11,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(command, env: dict[str, str] | None = None, cwd=None, timeout: int = 600, check: bool = True):
-    """One command, its output captured as text (the helper every galaxy test uses); with `check`, a failure is an
-    assertion that shows the command and the tails of its output."""
+def run(command, env: dict[str, str] | None = None, cwd=None, timeout: int = 600):
+    """One command, its output captured as text (the helper every galaxy test uses); a failure is an assertion that
+    shows the command and the tails of its output."""
     done = subprocess.run(
         [str(c) for c in command], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout, check=False
     )
-    assert not check or done.returncode == 0, (
-        f"{' '.join(map(str, command))}\n{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
-    )
+    assert done.returncode == 0, f"{' '.join(map(str, command))}\n{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
     return done
 
 
